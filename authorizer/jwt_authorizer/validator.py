@@ -13,6 +13,7 @@ from jwt_authorizer.config import Settings
 from jwt_authorizer.jwks import Clock, Fetch, IssuerKeys, fetch_json
 from jwt_authorizer.reasons import DenyReason, TokenRejectedError
 from jwt_authorizer.scopes import granted_scopes
+from jwt_authorizer.token_cache import VerifiedTokenCache
 
 # Three base64url segments and nothing else: no JWE (five), no unsigned token (empty third segment).
 COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -96,6 +97,9 @@ class TokenValidator:
             )
             for issuer in settings.issuers
         }
+        self._cache: VerifiedTokenCache[VerifiedToken] = VerifiedTokenCache(
+            settings.token_cache_size, settings.token_cache_seconds
+        )
         self._decode_options: dict[str, Any] = {
             "require": ["exp", "iss"],
             "verify_aud": settings.audience is not None,
@@ -108,11 +112,21 @@ class TokenValidator:
     def verify(self, token: str) -> VerifiedToken:
         if len(token) > self.settings.max_token_length:
             raise TokenRejectedError(DenyReason.TOKEN_TOO_LARGE, f"limit {self.settings.max_token_length}")
+        cached = self._cache.get(token, self._keys_generation())
+        if cached is not None:
+            return cached
         header = self._checked_header(token)
         issuer = self._issuer_for(token)
         key = self.keys[issuer].key_for(header.get("kid"), header["alg"])
+        # Read once the key is in hand: should the keys change from here on, the entry is dropped.
+        generation = self._keys_generation()
         claims = self._decode(token, key, header["alg"], issuer)
-        return self._verified(claims, issuer)
+        verified = self._verified(claims, issuer)
+        self._cache.put(token, verified, verified.expires_at, generation)
+        return verified
+
+    def _keys_generation(self) -> tuple[int, ...]:
+        return tuple(keys.generation for keys in self.keys.values())
 
     def _checked_header(self, token: str) -> dict[str, Any]:
         try:
