@@ -1,9 +1,10 @@
 """GET /api/private: any valid access token (the authorizer has already checked it)."""
 
-from api_common import HandlerSettings, create_resolver
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from api_common import HandlerSettings, create_resolver
 
 logger = Logger()
 tracer = Tracer()

@@ -1,9 +1,10 @@
 """GET /api/private-scoped: a valid token with the scopes REQUIRED_SCOPES names (template.yaml)."""
 
-from api_common import HandlerSettings, create_resolver, require_scopes
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from api_common import HandlerSettings, create_resolver, require_scopes
 
 logger = Logger()
 tracer = Tracer()
