@@ -1,0 +1,69 @@
+"""Decision metrics: denials published at once, allows batched, nothing ever raised."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+from aws_lambda_powertools import Metrics
+
+from telemetry import DecisionMetrics
+
+
+def emf_lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith('{"_aws"')]
+
+
+@pytest.fixture
+def metrics() -> Iterator[Metrics]:
+    metrics = Metrics(namespace="ProtectedApiTest")
+    yield metrics
+    # Powertools keeps one metric set per process: leave nothing behind for the next test.
+    metrics.clear_metrics()
+
+
+def test_each_decision_is_published_when_the_interval_is_zero(
+    metrics: Metrics, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decisions = DecisionMetrics(metrics, logging.getLogger("test"), interval=0)
+
+    decisions.allow()
+    decisions.deny("expired")
+
+    lines = emf_lines(capsys.readouterr().out)
+    assert [(line["outcome"], line.get("reason"), line["AuthorizerDecisions"]) for line in lines] == [
+        ("allow", None, [1.0]),
+        ("deny", "expired", [1.0]),
+    ]
+
+
+def test_allows_are_counted_and_published_with_the_next_denial(
+    metrics: Metrics, capsys: pytest.CaptureFixture[str]
+) -> None:
+    decisions = DecisionMetrics(metrics, logging.getLogger("test"), interval=3600)
+
+    for _ in range(5):
+        decisions.allow()
+    assert emf_lines(capsys.readouterr().out) == []
+
+    decisions.deny("bad_signature")
+
+    lines = emf_lines(capsys.readouterr().out)
+    assert {(line["outcome"], line.get("reason")): line["AuthorizerDecisions"] for line in lines} == {
+        ("deny", "bad_signature"): [1.0],
+        ("allow", None): [5.0],
+    }
+
+
+def test_a_metrics_failure_is_logged_not_raised(metrics: Metrics, caplog: pytest.LogCaptureFixture) -> None:
+    class BrokenMetrics(Metrics):
+        def flush_metrics(self, raise_on_empty_metrics: bool = False) -> None:
+            raise RuntimeError("CloudWatch agent on fire")
+
+    decisions = DecisionMetrics(BrokenMetrics(namespace="x"), logging.getLogger("test"), interval=0)
+
+    decisions.deny("expired")
+
+    assert "Could not publish metrics" in caplog.text
