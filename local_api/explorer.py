@@ -9,7 +9,6 @@ reachable, whatever the request path says.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from http import HTTPStatus
@@ -128,17 +127,20 @@ class ExplorerServer:
         self.stop()
 
 
-def start_explorer(environ: Mapping[str, str] | None = None) -> ExplorerServer | None:
-    """Start the explorer on EXPLORER_PORT; None (with a warning) when that port is taken.
+def start_explorer(environ: Mapping[str, str], api_url: str) -> ExplorerServer | None:
+    """Start the explorer on EXPLORER_PORT and print its address (for the API at `api_url`).
 
-    The API matters more than the page: a busy port must not stop the runner.
+    The API matters more than the page: a bad EXPLORER_PORT or a busy port logs an error and the runner
+    goes on without the explorer (None).
     """
-    port = port_from_env(os.environ if environ is None else environ)
     try:
-        return ExplorerServer(port=port).start()
-    except OSError as error:
-        log.warning("explorer not served: cannot listen on %s:%s (%s); set %s", HOST, port, error, PORT_VARIABLE)
+        port = port_from_env(environ)
+        explorer = ExplorerServer(port=port).start()
+    except (ExplorerConfigError, OSError) as error:
+        log.error("API explorer not served (%s); set %s to a free port, or 0 for any", error, PORT_VARIABLE)
         return None
+    print(f"API explorer: {explorer.page_url(api_url)}", flush=True)
+    return explorer
 
 
 def _handler_for(root: Path) -> type[BaseHTTPRequestHandler]:

@@ -55,6 +55,9 @@ class IssuerSettings:
 
 def _json(status: int, body: Any, extra: Sequence[tuple[str, str]] = ()) -> HttpResponse:
     headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("Pragma", "no-cache")]
+    # Readable by a browser page on another origin (the API explorer): it posts form-encoded, a CORS
+    # "simple request" that needs no preflight, only this header on the answer.
+    headers.append(("Access-Control-Allow-Origin", "*"))
     return HttpResponse(status, headers + list(extra), json.dumps(body).encode())
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from local_api.cfn import DEFAULT_REGION, TemplateError, load_template, parameter_values, parse_parameter_overrides
+from local_api.explorer import start_explorer
 from local_api.gateway import MAX_REQUEST_BYTES, Gateway
 from local_api.http import HttpRequest, HttpResponse
 from local_api.issuer import DEFAULT_AUDIENCE, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DevIssuer, IssuerSettings
@@ -277,12 +278,15 @@ def serve(options: RunnerOptions) -> int:
         log.error("cannot start: %s", error)
         return 2
     print(banner(server.app), flush=True)
+    explorer = start_explorer(options.environ, api_url=f"http://{HOST}:{port}")
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         print("\nStopped.", flush=True)
     finally:
         server.server_close()
+        if explorer is not None:
+            explorer.stop()
     return 0
 
 
