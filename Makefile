@@ -29,6 +29,14 @@ test-unit: $(INSTALLED)
 test-integration: $(INSTALLED)
 	$(PYTEST) -m "integration and not deploy and not browser"
 
+## test-browser: drive the API explorer in headless Chromium (Debian's chromium package; skipped without it)
+$(VENV)/.browser-installed: $(INSTALLED) requirements-browser.txt
+	$(BIN)/python -m pip install --quiet -r requirements-browser.txt
+	touch $@
+
+test-browser: $(VENV)/.browser-installed
+	$(PYTEST) -m browser
+
 ## test-deploy: sam build and the deploy smoke test against a local moto server
 test-deploy: $(INSTALLED)
 	$(PYTEST) -m deploy

@@ -363,6 +363,7 @@ async function callRoute(route, card) {
   const headers = authorization ? { Authorization: authorization } : {};
   const result = card.querySelector(".result");
   result.setAttribute("aria-busy", "true");
+  card.dataset.status = "pending";
 
   const outcome = { status: 0, headers: [], body: "", wwwAuthenticate: null, challenge: null, sent: mode };
   try {
