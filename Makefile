@@ -63,3 +63,8 @@ deploy: build
 
 clean:
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+## sizes: sam build (arm64), then what each function and layer ships, unzipped and zipped
+.PHONY: sizes
+sizes: build
+	$(BIN)/python scripts/build_sizes.py .aws-sam/build
