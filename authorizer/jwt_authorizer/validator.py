@@ -131,8 +131,15 @@ class TokenValidator:
     def _checked_header(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
-        except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
+        except (jwt.DecodeError, ValueError, TypeError, RecursionError):
             raise TokenRejectedError(DenyReason.MALFORMED, "the JOSE header is not valid base64url JSON") from None
+        except jwt.PyJWTError as error:
+            # The header decoded, but PyJWT refused its kid or its crit while reading it.
+            if "crit" in str(error).lower():
+                raise TokenRejectedError(
+                    DenyReason.UNSUPPORTED_CRIT, "critical header extensions are not supported"
+                ) from None
+            raise TokenRejectedError(DenyReason.MALFORMED, "kid is not a short string") from None
         alg = header.get("alg")
         # Before any key lookup: 'none', HS* and anything unlisted never reach a key.
         if not isinstance(alg, str) or alg not in self.settings.algorithms:
