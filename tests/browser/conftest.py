@@ -39,8 +39,11 @@ def chromium_path() -> str | None:
 def missing_browser_reason() -> str | None:
     if importlib.util.find_spec("playwright") is None:
         return "playwright is not installed (pip install -r requirements-browser.txt, or make test-browser)"
-    if chromium_path() is None:
+    path = chromium_path()
+    if path is None:
         return "no chromium on PATH (apt-get install chromium, or set CHROMIUM to a Chromium binary)"
+    if not os.access(path, os.X_OK):
+        return f"CHROMIUM={path} is not an executable file"
     return None
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,8 @@ pytestmark = pytest.mark.browser
 
 INSUFFICIENT_SCOPE = 'WWW-Authenticate: Bearer error="insufficient_scope", scope="read:messages"'
 INVALID_TOKEN = 'WWW-Authenticate: Bearer error="invalid_token"'
-# EXPLORER_DOCS_SCREENSHOT=1 also refreshes the README's screenshot (committed, so not on every run).
+# EXPLORER_DOCS_SCREENSHOT=1 also refreshes the README's screenshot (committed, so not on every run; shrink it
+# with `pngquant --quality 70-90` before committing).
 DOCS_SCREENSHOT = ROOT / "docs" / "explorer.png"
 
 
@@ -83,7 +83,7 @@ def test_explorer_walks_through_public_private_and_scoped_routes(page: Any, arti
     page.screenshot(path=str(artifacts / "explorer-insufficient-scope.png"), full_page=True)
     if os.environ.get("EXPLORER_DOCS_SCREENSHOT"):
         DOCS_SCREENSHOT.parent.mkdir(exist_ok=True)
-        shutil.copyfile(artifacts / "explorer-insufficient-scope.png", DOCS_SCREENSHOT)
+        page.locator("section", has=page.locator("#calls-heading")).screenshot(path=str(DOCS_SCREENSHOT))
 
     # When no token is sent, then the private route is 401 with its challenge readable
     send(page, "None (no token)")
