@@ -74,11 +74,18 @@ def install() -> OverlayEnviron:
 
 
 @contextlib.contextmanager
-def variables(values: Mapping[str, str]) -> Iterator[None]:
-    """Within this block (this thread or task only), `os.environ` shows `values` over the real environment."""
-    install()
+def overlay(values: Mapping[str, str]) -> Iterator[None]:
+    """Within this block (this thread or task only), every OverlayEnviron shows `values` on top."""
     token = _overlay.set(dict(values))
     try:
         yield
     finally:
         _overlay.reset(token)
+
+
+@contextlib.contextmanager
+def variables(values: Mapping[str, str]) -> Iterator[None]:
+    """Within this block (this thread or task only), `os.environ` shows `values` over the real environment."""
+    install()
+    with overlay(values):
+        yield

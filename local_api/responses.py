@@ -47,7 +47,7 @@ DEFAULT_TEMPLATE = '{"message":$context.error.messageString}'
 # What API Gateway answers for an authorizer's Deny when ACCESS_DENIED is not customised.
 ACCESS_DENIED_TEMPLATE = '{"Message":$context.error.messageString}'
 
-_VARIABLE = re.compile(r"\$!?\{?context\.([A-Za-z0-9_.]+)\}?")
+_VARIABLE = re.compile(r"\$!?\{context\.([A-Za-z0-9_.]+)\}|\$!?context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def render_template(template: str, context: Mapping[str, str]) -> str:
     """Substitute `$context.x.y` variables; unknown ones stay as written, as Velocity leaves them."""
 
     def replace(match: re.Match[str]) -> str:
-        return context.get(match.group(1), match.group(0))
+        return context.get(match.group(1) or match.group(2), match.group(0))
 
     return _VARIABLE.sub(replace, template)
 
