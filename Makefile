@@ -51,6 +51,10 @@ invoke: $(INSTALLED)
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<logical id> EVENT=events/<file>.json"; exit 2; }
 	@$(BIN)/python -m local_api.invoke "$(FUNCTION)" "$(EVENT)"
 
+## bench: the authorizer's cold start and per-request cost, each beside its baseline (writes bench/results/latest.md)
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
 validate: $(INSTALLED)
 	$(BIN)/sam validate --lint
 	$(BIN)/sam validate
