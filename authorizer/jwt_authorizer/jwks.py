@@ -67,10 +67,15 @@ def fetch_json(url: str, deadline: float) -> Any:
             )
         else:
             conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=remaining)
-        watchdog = threading.Timer(remaining, _shut_down, args=(conn,))
+        connected: list[socket.socket] = []
+        watchdog = threading.Timer(remaining, _shut_down, args=(conn, connected))
         watchdog.daemon = True
         watchdog.start()
         try:
+            conn.connect()
+            # http.client forgets conn.sock as soon as a response says "Connection: close" (any
+            # HTTP/1.0 server): keep it, or the watchdog could not cut a dripping body short.
+            connected.append(conn.sock)
             target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
             conn.request("GET", target, headers={"Accept": "application/json", "User-Agent": "jwt-authorizer"})
             response = conn.getresponse()
@@ -98,11 +103,11 @@ def fetch_json(url: str, deadline: float) -> Any:
     raise JwksFetchError(f"{url}: more than {MAX_REDIRECTS} redirects")
 
 
-def _shut_down(conn: http.client.HTTPConnection) -> None:
-    sock = conn.sock
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+def _shut_down(conn: http.client.HTTPConnection, connected: list[socket.socket]) -> None:
+    for sock in (conn.sock, *connected):
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
 def signing_keys(document: Any) -> list[dict[str, Any]]:
