@@ -263,10 +263,11 @@ class IssuerKeys:
         try:
             document = self._fetch(self.discovery_url, deadline)
         except JwksFetchError as error:
-            self._log.info(
-                "OpenID discovery unavailable; trying /.well-known/jwks.json",
-                extra={"issuer": self.issuer, "error": str(error)},
-            )
+            if not self._failing:  # once per outage, like the refresh failure itself
+                self._log.info(
+                    "OpenID discovery unavailable; trying /.well-known/jwks.json",
+                    extra={"issuer": self.issuer, "error": str(error)},
+                )
             return self.fallback_jwks_url
         uri = document.get("jwks_uri") if isinstance(document, dict) else None
         if not isinstance(uri, str) or not uri.startswith(("https://", "http://")):
