@@ -92,3 +92,18 @@ def auth0(jwks_server: JwksServer, keys: Keys, make_authorizer: AuthorizerFactor
     """An authorizer for an Auth0-like tenant (https iss with a trailing slash), its JWKS served locally."""
     jwks_server.documents["/.well-known/jwks.json"] = jwks(keys.rsa)
     return make_authorizer(token_issuer=ISSUER, audience=AUDIENCE, jwks_uri=jwks_server.url("/.well-known/jwks.json"))
+
+
+JWKS_PATH = "/jwks"
+
+
+@pytest.fixture
+def serve_keys(jwks_server: JwksServer, make_authorizer: AuthorizerFactory) -> Callable[..., Authorizer]:
+    """Publish these keys at `jwks_server`/jwks and give a fresh authorizer for the Auth0-like issuer."""
+
+    def serve(*published: SigningKey | dict[str, Any], **settings: Any) -> Authorizer:
+        jwks_server.documents[JWKS_PATH] = jwks(*published)
+        defaults = {"token_issuer": ISSUER, "audience": AUDIENCE, "jwks_uri": jwks_server.url(JWKS_PATH)}
+        return make_authorizer(**{**defaults, **settings})
+
+    return serve

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -26,6 +27,9 @@ AUTHORIZER_ENV = (
     "JWKS_COOLDOWN_SECONDS",
     "JWKS_MAX_AGE_SECONDS",
     "MAX_TOKEN_LENGTH",
+    "TOKEN_CACHE_SIZE",
+    "TOKEN_CACHE_SECONDS",
+    "METRICS_FLUSH_SECONDS",
 )
 
 
@@ -101,3 +105,8 @@ def timed(action: Callable[[], Any]) -> tuple[Any, float]:
     started = time.monotonic()
     result = action()
     return result, time.monotonic() - started
+
+
+def unique(key: Any, **claims: Any) -> str:
+    """A token never seen before (its own jti), so no cache can answer for it."""
+    return key.sign(jti=uuid.uuid4().hex, **claims)
