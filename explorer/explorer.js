@@ -267,8 +267,8 @@ function explain(route, outcome) {
         : "The authorizer accepted the token: signature, issuer, audience and expiry all check out.";
     if (left !== null && left < 0) {
       text +=
-        " The token has expired, yet the call passed: API Gateway reuses the authorizer's cached answer for " +
-        "this token until the cache entry ends (AuthorizerCacheTtl).";
+        " The token has expired, yet the call passed: within the authorizer's allowed clock skew (30 s by " +
+        "default), or API Gateway reused its cached answer for this token (AuthorizerCacheTtl).";
     }
     return { kind: "ok", title: "OK", text };
   }

@@ -6,9 +6,6 @@ import importlib.util
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +13,9 @@ from typing import Any
 
 import pytest
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.support.local_api import ROOT, running_local_api, wait_for
+
+ARTIFACTS = ROOT / "test-artifacts"
 
 # Flags that keep Chromium quiet and self-contained on a CI machine without a display or outside network.
 CHROMIUM_ARGS = [
@@ -65,16 +64,14 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def artifacts() -> Path:
     """test-artifacts/ (git-ignored): screenshots a CI run keeps for people to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
 
 
-ROOT = Path(__file__).resolve().parents[2]
-# Variables that would point the runner at a real issuer instead of its embedded development one.
-_ISSUER_VARIABLES = ("TOKEN_ISSUER", "AUDIENCE", "JWKS_URI", "PARAMETER_OVERRIDES", "PORT", "EXPLORER_PORT")
+EXPLORER_LINE = re.compile(r"API explorer: (http://\S+)")
 
 
 @dataclass(frozen=True)
@@ -83,41 +80,15 @@ class RunningApi:
     explorer_url: str  # the page, told where the API is
 
 
-def _wait_for_banner(process: subprocess.Popen[bytes], log_path: Path, timeout: float = 30.0) -> RunningApi:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        text = log_path.read_text(errors="replace")
-        api = re.search(r"listening on (http://127\.0\.0\.1:\d+)", text)
-        explorer = re.search(r"API explorer: (http://\S+)", text)
-        if api and explorer:
-            return RunningApi(api_url=api.group(1), explorer_url=explorer.group(1))
-        if process.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise AssertionError(f"the local runner did not start (exit code {process.poll()}):\n{log_path.read_text()}")
-
-
-@pytest.fixture
+@pytest.fixture(scope="module")
 def local_runner(artifacts: Path, request: pytest.FixtureRequest) -> Iterator[RunningApi]:
-    """`python -m local_api` (what `make run` starts), API and explorer each on a free port of 127.0.0.1."""
-    env = {name: value for name, value in os.environ.items() if name not in _ISSUER_VARIABLES}
-    env.update(EXPLORER_PORT="0", PYTHONUNBUFFERED="1")
-    log_path = artifacts / f"local-api-{request.node.name}.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "local_api", "--port", "0"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield _wait_for_banner(process, log_path)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+    """`python -m local_api` (what `make run` starts), API and explorer each on a free port of 127.0.0.1.
+
+    One per test module: each test gets a fresh browser context, so no token survives from one to the next.
+    """
+    workdir = artifacts / f"local-api-{request.module.__name__.rsplit('.', 1)[-1]}"
+    with running_local_api(workdir, env={"EXPLORER_PORT": "0"}) as api:
+        wait_for(lambda: EXPLORER_LINE.search(api.stdout()))
+        explorer = EXPLORER_LINE.search(api.stdout())
+        assert explorer is not None
+        yield RunningApi(api_url=api.base_url, explorer_url=explorer.group(1))

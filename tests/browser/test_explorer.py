@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ROOT, RunningApi
+from tests.browser.conftest import RunningApi
+from tests.support.local_api import ROOT
 
 pytestmark = pytest.mark.browser
 
@@ -120,3 +124,26 @@ def test_pasted_token_is_decoded_and_an_opaque_one_is_explained(page: Any) -> No
     expect(page.get_by_role("status")).to_contain_text("not a readable JWT")
     private = call(page, "/api/private", 401)
     expect(private.locator(".status-line")).to_contain_text("Malformed token")
+
+
+def _unsigned_jwt(payload: dict[str, Any]) -> str:
+    """A JWT-shaped token with a made-up signature: the page decodes it, the API refuses it."""
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'RS256', 'typ': 'JWT'})}.{part(payload)}.c2lnbmF0dXJl"
+
+
+def test_pasted_expired_token_is_explained_as_expired(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    # Given a pasted token that expired an hour ago
+    expired = _unsigned_jwt({"iss": "https://example.auth0.com/", "sub": "someone", "exp": int(time.time()) - 3600})
+    page.get_by_label("Access token (JWT)").fill(expired)
+    page.get_by_role("button", name="Use this token").click()
+    expect(page.locator("#token-summary")).to_contain_text("ago: expired")
+
+    # When the private route is called with it, then the 401 is explained as an expired token
+    private = call(page, "/api/private", 401)
+    expect(private.locator(".status-line")).to_contain_text("Expired token")
