@@ -26,6 +26,7 @@ class DecisionMetrics:
         self._log = log
         self._interval = float(os.getenv(METRICS_FLUSH_SECONDS) or 60) if interval is None else interval
         self._lock = threading.Lock()
+        self._publish_lock = threading.Lock()
         self._allows = 0
         self._first_allow_at = 0.0
 
@@ -50,11 +51,17 @@ class DecisionMetrics:
             self._publish({"outcome": "allow"}, count, since)
 
     def _publish(self, dimensions: dict[str, str], count: int, timestamp: float) -> None:
-        try:
-            for name, value in dimensions.items():
-                self._metrics.add_dimension(name=name, value=value)
-            self._metrics.add_metric(name=METRIC_NAME, unit=MetricUnit.Count, value=count)
-            self._metrics.set_timestamp(int(timestamp * 1000))
-            self._metrics.flush_metrics()
-        except Exception as error:  # a metrics problem must never change the answer
-            self._log.warning("Could not publish metrics", extra={"error_type": type(error).__name__})
+        # Powertools keeps one metric set per process: publish one decision kind at a time.
+        with self._publish_lock:
+            try:
+                for name, value in dimensions.items():
+                    self._metrics.add_dimension(name=name, value=value)
+                self._metrics.add_metric(name=METRIC_NAME, unit=MetricUnit.Count, value=count)
+                self._metrics.set_timestamp(int(timestamp * 1000))
+                self._metrics.flush_metrics()
+            except Exception as error:  # a metrics problem must never change the answer
+                self._log.warning("Could not publish metrics", extra={"error_type": type(error).__name__})
+            finally:
+                # flush_metrics() keeps the set when POWERTOOLS_METRICS_DISABLED is on, or when it
+                # failed: the next decision must start clean, not pile up.
+                self._metrics.clear_metrics()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -67,3 +68,20 @@ def test_a_metrics_failure_is_logged_not_raised(metrics: Metrics, caplog: pytest
     decisions.deny("expired")
 
     assert "Could not publish metrics" in caplog.text
+
+
+def test_nothing_piles_up_when_metrics_are_disabled(
+    metrics: Metrics, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The local runner sets POWERTOOLS_METRICS_DISABLED: Powertools' flush then keeps the set.
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
+    decisions = DecisionMetrics(metrics, logging.getLogger("test"), interval=0)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(200):
+            decisions.deny("expired")
+            decisions.allow()
+
+    assert emf_lines(capsys.readouterr().out) == []
+    assert metrics.metric_set == {}
