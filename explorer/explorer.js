@@ -250,8 +250,9 @@ function explain(route, outcome) {
       title: "No answer the page may read",
       text:
         "The request failed in the browser: the API is unreachable at this base URL, or it answered without " +
-        "Access-Control-Allow-Origin (or a preflight failed), and the browser hid the answer from the page. " +
-        "The browser's network panel shows which.",
+        "Access-Control-Allow-Origin, or its preflight failed (API Gateway answers the preflight for a route " +
+        "it does not have with 403), and the browser hid the answer from the page. The browser's network " +
+        "panel shows which.",
     };
   }
   if (status >= 200 && status < 300) {
