@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from tests.authorizer.corpus import ALGORITHMS as CORPUS_ALGORITHMS
+from tests.authorizer.corpus import Material
 from tests.authorizer.harness import AUTHORIZER_ENV, SERVICE, Authorizer
 from tests.support.jwks_server import JwksServer
 from tests.support.keys import AUDIENCE, ISSUER, SigningKey, jwks
@@ -107,3 +110,43 @@ def serve_keys(jwks_server: JwksServer, make_authorizer: AuthorizerFactory) -> C
         return make_authorizer(**{**defaults, **settings})
 
     return serve
+
+
+@pytest.fixture(scope="session")
+def corpus_keys() -> dict[str, SigningKey]:
+    return {
+        "ec": SigningKey.generate("ES256", kid="ec-2026"),
+        "enc": SigningKey.generate("RS256", kid="enc-2026"),
+        # 1024 bits: published by a careless issuer, and never to be used.
+        "weak": SigningKey(
+            "RS256",
+            rsa.generate_private_key(public_exponent=65537, key_size=1024),  # noqa: S505
+            kid="weak-1024",
+        ),
+    }
+
+
+@pytest.fixture
+def material(keys: Keys, corpus_keys: dict[str, SigningKey], trap_server: JwksServer) -> Material:
+    trap_server.documents["/jwks"] = jwks(keys.rsa_foreign)
+    return Material(
+        key=keys.rsa,
+        ec_key=corpus_keys["ec"],
+        enc_key=corpus_keys["enc"],
+        weak_key=corpus_keys["weak"],
+        foreign=keys.rsa_foreign,
+        trap_url=trap_server.base_url,
+    )
+
+
+@pytest.fixture
+def corpus_authorizer(material: Material, jwks_server: JwksServer, make_authorizer: AuthorizerFactory) -> Authorizer:
+    """The authorizer the corpus is written for (see tests/authorizer/corpus.py)."""
+    jwks_server.documents[JWKS_PATH] = material.jwks()
+    return make_authorizer(
+        token_issuer=ISSUER,
+        audience=AUDIENCE,
+        jwks_uri=jwks_server.url(JWKS_PATH),
+        algorithms=CORPUS_ALGORITHMS,
+        metrics_flush_seconds=0,
+    )

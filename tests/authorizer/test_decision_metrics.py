@@ -71,7 +71,10 @@ def test_a_metrics_failure_is_logged_not_raised(metrics: Metrics, caplog: pytest
 
 
 def test_nothing_piles_up_when_metrics_are_disabled(
-    metrics: Metrics, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    metrics: Metrics,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     # The local runner sets POWERTOOLS_METRICS_DISABLED: Powertools' flush then keeps the set.
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
@@ -84,4 +87,6 @@ def test_nothing_piles_up_when_metrics_are_disabled(
             decisions.allow()
 
     assert emf_lines(capsys.readouterr().out) == []
-    assert metrics.metric_set == {}
+    assert "Could not publish metrics" not in caplog.text
+    assert metrics.provider.metric_set == {}
+    assert metrics.provider.dimension_set == {}
