@@ -157,6 +157,15 @@ def test_handler_exception_is_502_internal_server_error(fidelity_api: LocalApi, 
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN  # DEFAULT_5XX's header
 
 
+def test_function_running_past_its_timeout_is_502(fidelity_api: LocalApi, http: requests.Session) -> None:
+    # SlowFunction has Timeout: 1 in the template
+    response = http.get(fidelity_api.url("/slow?sleep=3"))
+
+    assert response.status_code == 502
+    assert response.json() == {"message": "Internal server error"}
+    assert "Task timed out after 1.00 seconds" in fidelity_api.stderr()
+
+
 @pytest.mark.parametrize("kind", ["not-an-object", "body-not-a-string", "unknown-field", "no-status"])
 def test_malformed_proxy_response_is_502(kind: str, fidelity_api: LocalApi, http: requests.Session) -> None:
     response = http.get(fidelity_api.url(f"/malformed?kind={kind}"))

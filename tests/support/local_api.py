@@ -61,6 +61,8 @@ def start_local_api(
     """A running local API for `template` (default: the project's), with `env` added to a clean environment."""
     environment = {key: value for key, value in os.environ.items() if key not in CLEARED}
     environment.update({"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "PYTHONUNBUFFERED": "1"})
+    # The API explorer `make run` also serves: on any free port, so parallel servers never collide on 3000.
+    environment["EXPLORER_PORT"] = "0"
     environment["EXPLORER_PORT"] = "0"  # the explorer page on a free port, never a developer's 3000
     environment.update(env or {})
     workdir.mkdir(parents=True, exist_ok=True)
