@@ -37,7 +37,7 @@ MAX_RESPONSE_BYTES = 6 * 1024 * 1024
 PROXY_RESPONSE_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 
 
-class _Reject(Exception):
+class _RejectedError(Exception):
     """Stop handling the request with this gateway answer."""
 
     def __init__(self, error: GatewayError, auth: str = "none"):
@@ -194,9 +194,9 @@ class Gateway:
         variables = self._context_variables(api, request, request_id, match.resource if match else "")
         try:
             if len(request.body) > MAX_REQUEST_BYTES:
-                raise _Reject(GatewayError("REQUEST_TOO_LARGE", "Request Too Long"))
+                raise _RejectedError(GatewayError("REQUEST_TOO_LARGE", "Request Too Long"))
             if match is None:
-                raise _Reject(GatewayError("MISSING_AUTHENTICATION_TOKEN", MISSING_TOKEN))
+                raise _RejectedError(GatewayError("MISSING_AUTHENTICATION_TOKEN", MISSING_TOKEN))
             explicit_options = match.route is not None and match.route.method == "OPTIONS"
             if request.method == "OPTIONS" and api.cors and not explicit_options:
                 auth = "none"
@@ -206,7 +206,7 @@ class Gateway:
                 response.auth = auth
                 return self._finish(response, request_id)
             if match.route is None:
-                raise _Reject(GatewayError("MISSING_AUTHENTICATION_TOKEN", MISSING_TOKEN))
+                raise _RejectedError(GatewayError("MISSING_AUTHENTICATION_TOKEN", MISSING_TOKEN))
             route = match.route
             authorizer_context: dict[str, Any] | None = None
             auth = "none"
@@ -215,7 +215,7 @@ class Gateway:
             response = self._integrate(api, route, match, request, request_id, authorizer_context)
             response.auth = auth
             return self._finish(response, request_id)
-        except _Reject as reject:
+        except _RejectedError as reject:
             response = render(api, reject.error, request, variables)
             response.auth = reject.auth
             response.function = match.route.function_id if match and match.route else None
@@ -290,10 +290,10 @@ class Gateway:
     def _authorize(
         self, api: ApiSpec, spec: AuthorizerSpec, request: HttpRequest, match: _Match
     ) -> tuple[dict[str, Any], str]:
-        """The `requestContext.authorizer` for an authorized request and "hit"/"miss"; else _Reject."""
+        """The `requestContext.authorizer` for an authorized request and "hit"/"miss"; else _RejectedError."""
         identity = self._identity(spec, request)
         if identity is None:
-            raise _Reject(GatewayError("UNAUTHORIZED", UNAUTHORIZED), auth="rejected")
+            raise _RejectedError(GatewayError("UNAUTHORIZED", UNAUTHORIZED), auth="rejected")
         arn = events.method_arn(self.model.region, api.api_id, api.stage, request.method, request.path)
         key = (api.logical_id, spec.name, identity)
         cached = self.cache.get(key) if spec.ttl > 0 else None
@@ -306,25 +306,27 @@ class Gateway:
                 answer = self.functions[spec.function_id].invoke(event)
             except FunctionError as error:
                 if error.message == UNAUTHORIZED:
-                    raise _Reject(GatewayError("UNAUTHORIZED", UNAUTHORIZED), auth=status) from None
+                    raise _RejectedError(GatewayError("UNAUTHORIZED", UNAUTHORIZED), auth=status) from None
                 kind = (
                     "AUTHORIZER_FAILURE" if error.error_type == "Sandbox.Timedout" else "AUTHORIZER_CONFIGURATION_ERROR"
                 )
-                log.warning("authorizer %s failed: %s: %s", spec.name, error.error_type, error.message)
-                raise _Reject(GatewayError(kind, None), auth=status) from None
+                # The message may quote the token: never let it reach the log.
+                details = f"{error.error_type}: {error.message}\n{''.join(error.stack)}".rstrip()
+                log.warning("authorizer %s failed: %s", spec.name, details.replace(identity, "<identity>"))
+                raise _RejectedError(GatewayError(kind, None), auth=status) from None
             latency = int((time.monotonic() - started) * 1000)
             try:
                 cached = self._checked_answer(answer, spec.ttl)
             except (iam.PolicyError, ValueError) as problem:
                 log.warning("authorizer %s answered something API Gateway rejects: %s", spec.name, problem)
-                raise _Reject(GatewayError("AUTHORIZER_CONFIGURATION_ERROR", None), auth=status) from None
+                raise _RejectedError(GatewayError("AUTHORIZER_CONFIGURATION_ERROR", None), auth=status) from None
             if spec.ttl > 0:
                 self.cache.put(key, cached)
         decision = iam.evaluate(cached.policy, arn)
         if decision is iam.Decision.DENY:
-            raise _Reject(GatewayError("ACCESS_DENIED", EXPLICIT_DENY), auth=status)
+            raise _RejectedError(GatewayError("ACCESS_DENIED", EXPLICIT_DENY), auth=status)
         if decision is iam.Decision.NO_ALLOW:
-            raise _Reject(GatewayError("ACCESS_DENIED", NOT_AUTHORIZED), auth=status)
+            raise _RejectedError(GatewayError("ACCESS_DENIED", NOT_AUTHORIZED), auth=status)
         return {**cached.context, "principalId": cached.principal_id, "integrationLatency": latency}, status
 
     def _checked_answer(self, answer: Any, ttl: int) -> CachedAuthorization:

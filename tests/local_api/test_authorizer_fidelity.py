@@ -169,6 +169,21 @@ def test_cache_is_per_authorizer_and_per_api(
     assert calls(authorizer_log, value) == 3
 
 
+def test_request_authorizer_needs_every_identity_source_and_gets_the_request(
+    fidelity_api: LocalApi, authorizer_log: Path, http: requests.Session
+) -> None:
+    client = f"allow-all.{uuid.uuid4().hex[:12]}"
+
+    without_query = http.get(fidelity_api.url("/by-request"), headers={"X-Api-Client": client})
+    allowed = http.get(fidelity_api.url("/by-request?tenant=t1"), headers={"X-Api-Client": client})
+    cached = http.get(fidelity_api.url("/by-request?tenant=t1"), headers={"X-Api-Client": client})
+
+    assert without_query.status_code == 401
+    assert (allowed.status_code, cached.status_code) == (200, 200)
+    assert allowed.json()["event"]["requestContext"]["authorizer"]["event_type"] == "REQUEST"
+    assert calls(authorizer_log, client) == 1
+
+
 def test_access_log_says_cache_hit_or_miss_and_never_shows_the_token(
     fidelity_api: LocalApi, http: requests.Session
 ) -> None:
@@ -182,3 +197,15 @@ def test_access_log_says_cache_hit_or_miss_and_never_shows_the_token(
     assert "auth=hit fn=OtherFunction" in log
     assert value.split()[1] not in log
     assert "shh" not in log
+
+
+def test_authorizer_error_messages_quoting_the_token_are_redacted_in_the_log(
+    fidelity_api: LocalApi, http: requests.Session
+) -> None:
+    value = token("boom")  # this authorizer puts the token in its exception message
+
+    assert http.get(fidelity_api.url("/echo"), headers={"Authorization": value}).status_code == 500
+
+    log = fidelity_api.stderr()
+    assert "the authorizer crashed on <identity>" in log
+    assert value.split(".")[1] not in log

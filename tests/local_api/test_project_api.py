@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
@@ -159,3 +160,14 @@ def test_cached_allow_outlives_the_token_until_the_cache_entry_ends(tmp_path: Pa
 
     assert cached.status_code == 200
     assert fresh.status_code == 401
+
+
+def test_ctrl_c_stops_the_server_cleanly(tmp_path: Path) -> None:
+    with running_local_api(tmp_path) as api:
+        assert requests.get(api.url("/api/public"), timeout=30).status_code == 200
+
+        api.process.send_signal(signal.SIGINT)
+
+        assert api.process.wait(timeout=30) == 0
+        assert "Stopped." in api.stdout()
+        assert "Traceback" not in api.stderr()
