@@ -216,10 +216,11 @@ class ApiClient:
 
     def get(self, path: str) -> ApiResponse:
         """GET `path` (e.g. /api/private); raises ApiError on 401/403, M2MClientError if unreachable."""
-        response = self._get(path, self.tokens.token())
+        token = self.tokens.token()
+        response = self._get(path, token)
         if response.status_code == 401:
-            # The token may have been revoked or rotated out early: try once with a fresh one.
-            self.tokens.invalidate(response.request.headers["Authorization"].removeprefix("Bearer "))
+            # The token may have been revoked or its signing key rotated: try once with a fresh one.
+            self.tokens.invalidate(token)
             response = self._get(path, self.tokens.token())
         body = _json_or_none(response)
         if response.status_code in (401, 403):

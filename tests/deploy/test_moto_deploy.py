@@ -23,7 +23,16 @@ import pytest
 import requests
 from samtranslator.yaml_helper import yaml_parse
 
-from tests.deploy.sam import FUNCTIONS, HANDLERS, LAYERS, REGION, SAMCONFIG, run_sam, sandbox_env
+from tests.deploy.sam import (
+    FUNCTIONS,
+    HANDLERS,
+    LAYERS,
+    REGION,
+    SAMCONFIG,
+    run_sam,
+    sandbox_env,
+    sandboxed_process_env,
+)
 
 pytestmark = pytest.mark.deploy
 
@@ -75,6 +84,13 @@ def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             server.kill()
             server.wait()
         log.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _no_user_aws_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """boto3 in this process, too, sees only dummy credentials and no ~/.aws files."""
+    with sandboxed_process_env(tmp_path_factory.mktemp("aws-process")):
+        yield
 
 
 @pytest.fixture(scope="module")
