@@ -245,4 +245,9 @@ def token_summary(authorization: Any, max_length: int) -> dict[str, str]:
         header = {}
     claims = unverified_claims(token)
     summary = {"kid": header.get("kid"), "iss": claims.get("iss"), "sub": claims.get("sub")}
-    return {name: str(value)[:128] for name, value in summary.items() if isinstance(value, str | int)}
+    # A lone surrogate (JSON "\ud800") cannot be written to Lambda's UTF-8 stdout: the whole line would be lost.
+    return {
+        name: str(value)[:128].encode("utf-8", "backslashreplace").decode("utf-8")
+        for name, value in summary.items()
+        if isinstance(value, str | int)
+    }
