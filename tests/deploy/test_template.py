@@ -5,6 +5,7 @@ Fast (no SAM CLI, no network): these run in `make test`.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -187,7 +188,8 @@ def test_the_only_stage_is_throttled_and_access_logged(resources: dict[str, Any]
     condition, enabled, disabled = properties["AccessLogSetting"]["Fn::If"]
     assert (condition, disabled) == ("AccessLoggingEnabled", {"Ref": "AWS::NoValue"})
     assert enabled["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
-    assert "$context.authorizer.error" in enabled["Format"]
+    # One JSON object per request: CloudWatch Logs Insights and filter patterns read its fields.
+    assert "authorizerError" in json.loads(enabled["Format"])
 
 
 def test_handlers_get_powertools_and_api_common_from_layers(resources: dict[str, Any]) -> None:
