@@ -129,7 +129,7 @@ def _tree_signature(dirs: Sequence[Path]) -> tuple[tuple[str, int, int], ...]:
         try:
             with os.scandir(directory) as scan:
                 for entry in scan:
-                    if entry.name.startswith(".") or entry.name == "__pycache__":
+                    if entry.name.startswith(".") or entry.name == "__pycache__" or entry.name.endswith(".pyc"):
                         continue
                     if entry.is_dir(follow_symlinks=False):
                         walk(entry.path)

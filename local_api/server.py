@@ -269,7 +269,11 @@ def banner(app: LocalApi) -> str:
 
 
 def serve(options: RunnerOptions) -> int:
-    server = bind(options.port)
+    try:
+        server = bind(options.port)
+    except OSError as error:
+        log.error("cannot listen on %s:%s (%s): set PORT to a free port, or 0 for any", HOST, options.port, error)
+        return 2
     port = server.server_address[1]
     try:
         server.app = LocalApi(options, port)
