@@ -385,3 +385,22 @@ def test_token_claiming_an_unconfigured_issuer_is_unauthorized_without_any_fetch
     assert authorizer.bearer(keys.rsa.sign(iss="https://evil.example/")) is UNAUTHORIZED
     assert authorizer.last_reason() == "wrong_issuer"
     assert sum(jwks_server.hits.values()) == 0
+
+
+def test_several_issuers_with_a_jwks_uri_each_use_only_their_own(
+    jwks_server: JwksServer, keys: Keys, make_authorizer: AuthorizerFactory
+) -> None:
+    jwks_server.documents["/a/keys"] = jwks(keys.rsa)
+    jwks_server.documents["/b/keys"] = jwks(keys.rsa_second_issuer)
+    issuer_b = "https://b.example.com/"
+    authorizer = make_authorizer(
+        token_issuer=f"{ISSUER},{issuer_b}",
+        audience=AUDIENCE,
+        jwks_uri=f"{jwks_server.url('/a/keys')},{jwks_server.url('/b/keys')}",
+    )
+
+    assert authorizer.bearer(keys.rsa.sign()) is not UNAUTHORIZED
+    assert authorizer.bearer(keys.rsa_second_issuer.sign(iss=issuer_b)) is not UNAUTHORIZED
+    assert authorizer.bearer(keys.rsa_second_issuer.sign()) is UNAUTHORIZED  # B's key, claiming A
+    assert authorizer.last_reason() == "unknown_kid"
+    assert (jwks_server.count("/a/keys"), jwks_server.count("/b/keys")) == (1, 1)

@@ -10,6 +10,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -275,3 +276,30 @@ def test_outage_with_discovery_logs_its_failure_once(
     warnings = [record for record in authorizer.records() if record["level"] in ("WARNING", "ERROR")]
     assert len(warnings) == 1
     assert len(authorizer.messages("OpenID discovery unavailable")) <= 1
+
+
+# --- Concurrent requests (the local runner serves requests on threads) ------------------------------
+
+
+def test_concurrent_unknown_kids_share_one_refetch_bounded_by_the_timeout(
+    jwks_server: JwksServer, keys: Keys, serve_keys: Serve
+) -> None:
+    timeout = 1.0
+    authorizer = serve_keys(keys.rsa, jwks_timeout_seconds=timeout, jwks_cooldown_seconds=0.1)
+    assert authorizer.bearer(unique(keys.rsa)) is not UNAUTHORIZED
+    jwks_server.fault = "slow"
+    time.sleep(0.15)
+    tokens = [stranger(keys.rsa) for _ in range(16)]
+    waits: list[float] = []
+
+    def one(token: str) -> object:
+        answer, waited = timed(lambda: authorizer.bearer(token))
+        waits.append(waited)
+        return answer
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(one, tokens))
+
+    assert all(answer is UNAUTHORIZED for answer in answers)
+    assert jwks_server.count(JWKS_PATH) == 2  # the cold fetch, then one refetch for all sixteen
+    assert max(waits) < timeout + SLACK_SECONDS
