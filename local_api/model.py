@@ -97,6 +97,7 @@ class ApiSpec:
     default_authorizer: str | None = None
     authorize_preflight: bool = True
     stage_variables: dict[str, str] | None = None
+    iam_default: bool = False
 
 
 @dataclass
@@ -315,6 +316,7 @@ class _Builder:
             api.authorizers[str(name)] = self.authorizer(str(name), config or {}, functions)
         default = auth.get("DefaultAuthorizer")
         api.default_authorizer = str(default) if default and default != "AWS_IAM" else None
+        api.iam_default = default == "AWS_IAM"
         api.authorize_preflight = auth.get("AddDefaultAuthorizerToCorsPreflight", True) is not False
         return api
 
@@ -351,7 +353,10 @@ class _Builder:
             api = apis[api_logical]
             auth = props.get("Auth") or {}
             authorizer = auth.get("Authorizer", api.default_authorizer)
-            if authorizer in ("NONE", "AWS_IAM", None):
+            if authorizer == "AWS_IAM" or (authorizer is None and api.iam_default):
+                log.warning("%s.%s uses AWS_IAM: served WITHOUT authorization locally", function_id, event_name)
+                authorizer = None
+            elif authorizer in ("NONE", None):
                 authorizer = None
             elif authorizer not in api.authorizers:
                 raise TemplateError(f"{function_id}.{event_name}: no authorizer {authorizer} on {api_logical}")

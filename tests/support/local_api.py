@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,11 +96,11 @@ def running_local_api(
         api.stop()
 
 
-def wait_for(condition: object, timeout: float = 20.0, interval: float = 0.1) -> None:
+def wait_for(condition: Callable[[], object], timeout: float = 20.0, interval: float = 0.1) -> None:
     """Poll `condition()` until it is truthy; fail after `timeout` seconds (generous: machines are shared)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout:.0f}s")
