@@ -193,7 +193,7 @@ class Gateway:
             return HttpResponse(403, [("Content-Type", "application/json")], body)
         variables = self._context_variables(api, request, request_id, match.resource if match else "")
         try:
-            if len(request.body) > MAX_REQUEST_BYTES:
+            if request.oversized or len(request.body) > MAX_REQUEST_BYTES:
                 raise _RejectedError(GatewayError("REQUEST_TOO_LARGE", "Request Too Long"))
             if match is None:
                 raise _RejectedError(GatewayError("MISSING_AUTHENTICATION_TOKEN", MISSING_TOKEN))

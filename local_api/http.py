@@ -13,6 +13,8 @@ class HttpRequest:
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
     source_ip: str = "127.0.0.1"
+    # The body was over API Gateway's 10 MB limit and was not read.
+    oversized: bool = False
 
     def header(self, name: str) -> str | None:
         """The last value of header `name` (case-insensitive), as API Gateway's `headers` keeps it."""

@@ -191,8 +191,9 @@ class _Handler(BaseHTTPRequestHandler):
             path=parts.path or "/",
             query=parse_qsl(parts.query, keep_blank_values=True),
             headers=list(self.headers.items()),
-            body=b"\x00" * (MAX_REQUEST_BYTES + 1) if too_large else body or b"",
+            body=body or b"",
             source_ip=self.client_address[0],
+            oversized=too_large,
         )
         try:
             response = self.server.app.handle(request)
