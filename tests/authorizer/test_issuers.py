@@ -328,6 +328,33 @@ def test_well_known_jwks_is_the_fallback_only_when_discovery_is_unavailable(
     assert jwks_server.count("/.well-known/jwks.json") == 1
 
 
+def test_discovery_answering_json_that_is_no_document_is_refused_without_fallback(
+    jwks_server: JwksServer, keys: Keys, make_authorizer: AuthorizerFactory
+) -> None:
+    issuer = jwks_server.url("/")
+    jwks_server.documents["/.well-known/jwks.json"] = jwks(keys.rsa)
+    jwks_server.documents["/.well-known/openid-configuration"] = "<html>maintenance</html>"  # JSON, not an object
+    authorizer = make_authorizer(token_issuer=issuer, audience=AUDIENCE)
+
+    assert authorizer.bearer(keys.rsa.sign(iss=issuer)) is UNAUTHORIZED
+    assert authorizer.last_reason() == "jwks_unavailable"
+    assert jwks_server.count("/.well-known/jwks.json") == 0
+
+
+def test_working_discovery_is_never_second_guessed_by_the_fallback(
+    jwks_server: JwksServer, keys: Keys, make_authorizer: AuthorizerFactory
+) -> None:
+    # Discovery names a JWKS that is missing; an attacker-planted /.well-known/jwks.json must not be used.
+    issuer = publish_issuer(jwks_server, "/", "/keys/v2", keys.rsa)
+    del jwks_server.documents["/keys/v2"]
+    jwks_server.documents["/.well-known/jwks.json"] = jwks(keys.rsa_foreign)
+    authorizer = make_authorizer(token_issuer=issuer, audience=AUDIENCE)
+
+    assert authorizer.bearer(keys.rsa_foreign.sign(iss=issuer)) is UNAUTHORIZED
+    assert authorizer.last_reason() == "jwks_unavailable"
+    assert jwks_server.count("/.well-known/jwks.json") == 0
+
+
 def test_discovery_document_naming_another_issuer_is_not_trusted(
     jwks_server: JwksServer, keys: Keys, make_authorizer: AuthorizerFactory
 ) -> None:
