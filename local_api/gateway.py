@@ -34,6 +34,7 @@ MISSING_TOKEN = "Missing Authentication Token"
 INTERNAL_ERROR = "Internal server error"
 MAX_REQUEST_BYTES = 10 * 1024 * 1024
 MAX_RESPONSE_BYTES = 6 * 1024 * 1024
+MAX_CACHE_ENTRIES = 10_000
 PROXY_RESPONSE_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
 
 
@@ -122,11 +123,10 @@ class AuthorizerCache:
 
     def put(self, key: tuple[str, str, str], entry: CachedAuthorization) -> None:
         with self._lock:
+            if len(self._entries) >= MAX_CACHE_ENTRIES:  # a token per request must not grow it for ever
+                now = self._clock()
+                self._entries = {k: v for k, v in self._entries.items() if v.expires > now}
             self._entries[key] = entry
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
     def now(self) -> float:
         return self._clock()

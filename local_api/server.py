@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 import traceback
@@ -293,7 +292,3 @@ def serve(options: RunnerOptions) -> int:
         if explorer is not None:
             explorer.stop()
     return 0
-
-
-def environment() -> Mapping[str, str]:
-    return dict(os.environ)
