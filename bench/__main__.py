@@ -148,6 +148,7 @@ def environment() -> dict[str, str]:
         "commit": commit + (" (authorizer/ has uncommitted changes)" if dirty else ""),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
+        "load average at the end": " ".join(f"{load:.1f}" for load in os.getloadavg()),
     }
 
 

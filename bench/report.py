@@ -161,14 +161,15 @@ def rows_for(
 
 
 def notes(cold: dict[str, Any], warm: dict[str, Any], runner: dict[str, Any] | None, repeat_calls: int) -> list[str]:
-    rounds = len(next(iter(warm.values()))["samples_ns"])
+    samples = next(iter(warm.values()))["samples"]
     lines = [
         f"Cold start: median wall time of {cold['runs']} fresh `.venv/bin/python` processes each, authorizer and "
         "floor interleaved, after one unrecorded pair (so both start from compiled .pyc files). The authorizer "
         "process runs authorizer/app.py with the template's environment, finds the JWKS by OpenID discovery "
         "(2 requests to 127.0.0.1) and must answer Allow.",
-        f"Warm rows: medians of {rounds} interleaved rounds, each round a new set of 1,000 tokens per candidate "
-        "(RSA-2048, RS256, three keys), so no cache helps rows 2-2c; candidates run in a rotated order each round. "
+        f"Warm rows: wall time per decision, median of {samples} batches per candidate; each round gives every "
+        "candidate a new set of 1,000 tokens (RSA-2048, RS256, three keys), so no cache helps rows 2-2c, and the "
+        "candidates take turns 100 tokens at a time in a rotating order, so load from elsewhere hits them all. "
         "Stdout: rows 2, 2a, 2c and 3 send it to /dev/null. The authorizer (telemetry.py) counts allows in memory "
         "and prints their EMF line at most once per METRICS_FLUSH_SECONDS (default 60), so those rows print "
         "almost nothing; row 2b sets it to 0, so every decision prints its EMF line, written and flushed to a "
@@ -181,6 +182,13 @@ def notes(cold: dict[str, Any], warm: dict[str, Any], runner: dict[str, Any] | N
         "Linux a child's ru_maxrss carries over its parent's peak through fork and exec (measured: a child of a "
         "200 MB parent reports 210 MB), so it would report the bench's own size.",
     ]
+    cpu = {name: figures["cpu_median_ns"] for name, figures in warm.items()}
+    lines.append(
+        f"The same in CPU time (thread_time, blind to time spent waiting for a CPU): lambda_handler "
+        f"{_us(cpu['handler'])} vs PyJWT {_us(cpu['pyjwt'])} ({_ratio(cpu['handler'], cpu['pyjwt'])}), "
+        f"jwt_authorizer alone {_us(cpu['validator'])} ({_ratio(cpu['validator'], cpu['pyjwt'])}), "
+        f"repeated token {_us(cpu['repeat_handler'])}."
+    )
     if runner and "skipped" not in runner:
         lines.append(runner["note"])
     return lines
