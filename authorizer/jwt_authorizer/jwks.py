@@ -80,7 +80,11 @@ def fetch_json(url: str, deadline: float) -> Any:
             conn.request("GET", target, headers={"Accept": "application/json", "User-Agent": "jwt-authorizer"})
             response = conn.getresponse()
             if response.status in (301, 302, 303, 307, 308) and response.getheader("Location"):
-                url = urljoin(url, response.getheader("Location", ""))
+                location = urljoin(url, response.getheader("Location", ""))
+                # Keys fetched over TLS must not be handed over to plain http, where anyone could swap them.
+                if parts.scheme == "https" and urlsplit(location).scheme != "https":
+                    raise JwksFetchError(f"{url} redirects to a URL that is not https")
+                url = location
                 continue
             if response.status != 200:
                 raise JwksFetchError(f"{url} answered HTTP {response.status}")
