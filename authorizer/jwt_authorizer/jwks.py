@@ -276,6 +276,8 @@ class IssuerKeys:
         uri = document.get("jwks_uri") if isinstance(document, dict) else None
         if not isinstance(uri, str) or not uri.startswith(("https://", "http://")):
             raise JwksFetchError(f"{self.discovery_url} has no usable jwks_uri")
+        if self.discovery_url.startswith("https://") and not uri.startswith("https://"):
+            raise JwksFetchError(f"{self.discovery_url} names a jwks_uri that is not https")
         if document.get("issuer") != self.issuer:
             raise JwksFetchError(
                 f"{self.discovery_url} names issuer {str(document.get('issuer'))[:200]!r}, not {self.issuer!r}"
