@@ -133,7 +133,8 @@ def test_banner_lists_routes_scopes_and_a_curl_for_a_token(project_api: LocalApi
 
 def test_cached_allow_outlives_the_token_until_the_cache_entry_ends(tmp_path: Path) -> None:
     # Given short-lived tokens and an authorizer without clock-skew leeway
-    env = {"DEV_TOKEN_TTL": "2", "CLOCK_SKEW_SECONDS": "0", "DEV_CLIENT_ID": "ci", "DEV_CLIENT_SECRET": "ci-secret"}
+    # (5 s: exp is a whole second, so a token may have only 4 s left, and a loaded machine is slow)
+    env = {"DEV_TOKEN_TTL": "5", "CLOCK_SKEW_SECONDS": "0", "DEV_CLIENT_ID": "ci", "DEV_CLIENT_SECRET": "ci-secret"}
     form = {"grant_type": "client_credentials", "client_id": "ci", "client_secret": "ci-secret"}
     with running_local_api(tmp_path, env=env) as api:
 
@@ -142,7 +143,7 @@ def test_cached_allow_outlives_the_token_until_the_cache_entry_ends(tmp_path: Pa
             response = requests.get(api.url("/api/private"), headers=bearer(token), timeout=30)
             return token if response.status_code == 200 else None
 
-        # A cold authorizer (imports, JWKS discovery) may outlast a 2-second token: retry with a fresh one
+        # A cold authorizer (imports, JWKS discovery) may outlast a short token: retry with a fresh one
         token = next((t for t in (allowed_token() for _ in range(5)) if t), None)
         assert token is not None
         expires = jwt.decode(token, options={"verify_signature": False})["exp"]
