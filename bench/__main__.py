@@ -185,7 +185,7 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
     rows = rows_for(cold, hot, traffic, mem, runner, js, repeat_calls)
-    table = render(rows, environment(), notes(cold, hot, runner, repeat_calls))
+    table = render(rows, environment(), notes(cold, hot, runner, js))
     print(table)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "latest.md").write_text(table)
