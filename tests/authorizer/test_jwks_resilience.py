@@ -285,11 +285,12 @@ def test_concurrent_unknown_kids_share_one_refetch_bounded_by_the_timeout(
     jwks_server: JwksServer, keys: Keys, serve_keys: Serve
 ) -> None:
     timeout = 1.0
-    authorizer = serve_keys(keys.rsa, jwks_timeout_seconds=timeout, jwks_cooldown_seconds=0.1)
+    cooldown = 0.5  # longer than it takes to start sixteen threads, even on a loaded machine
+    authorizer = serve_keys(keys.rsa, jwks_timeout_seconds=timeout, jwks_cooldown_seconds=cooldown)
     assert authorizer.bearer(unique(keys.rsa)) is not UNAUTHORIZED
-    jwks_server.fault = "slow"
-    time.sleep(0.15)
     tokens = [stranger(keys.rsa) for _ in range(16)]
+    jwks_server.fault = "slow"
+    time.sleep(cooldown + 0.05)
     waits: list[float] = []
 
     def one(token: str) -> object:
