@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.authorizer.corpus import ALGORITHMS as CORPUS_ALGORITHMS
 from tests.authorizer.corpus import Material
-from tests.authorizer.harness import AUTHORIZER_ENV, SERVICE, Authorizer
+from tests.authorizer.harness import AUTHORIZER_ENV, Authorizer
 from tests.support.jwks_server import JwksServer
 from tests.support.keys import AUDIENCE, ISSUER, SigningKey, jwks
 from tests.support.lambdas import load_app
@@ -39,7 +38,7 @@ def make_authorizer(monkeypatch: pytest.MonkeyPatch) -> Iterator[AuthorizerFacto
             if value is not None:
                 monkeypatch.setenv(name.upper(), str(value))
         app = load_app("authorizer")
-        handler = logging.getLogger(SERVICE).powertools_handler  # type: ignore[attr-defined]
+        handler = app.logger.registered_handler
         buffer = io.StringIO()
         previous = handler.setStream(buffer)
         if original_stream is None:

@@ -14,7 +14,6 @@ from typing import Any
 from tests.support.lambdas import FakeLambdaContext
 
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/api/private"
-SERVICE = "protected-api"
 AUTHORIZER_ENV = (
     "TOKEN_ISSUER",
     "AUDIENCE",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 from jwt_authorizer import DenyReason
 from tests.authorizer.conftest import JWKS_PATH, AuthorizerFactory, Keys
 from tests.authorizer.corpus import CASES, Material
-from tests.authorizer.harness import SERVICE, UNAUTHORIZED, Authorizer
+from tests.authorizer.harness import UNAUTHORIZED, Authorizer
 from tests.support.jwks_server import JwksServer
 
 pytestmark = [
@@ -38,7 +37,7 @@ class Utf8Stdout(io.TextIOWrapper):
 @pytest.fixture
 def lambda_stdout(corpus_authorizer: Authorizer) -> Iterator[Utf8Stdout]:
     """The authorizer's log lines go to a strict UTF-8 stream, as in Lambda."""
-    handler = logging.getLogger(SERVICE).powertools_handler  # type: ignore[attr-defined]
+    handler = corpus_authorizer.app.logger.registered_handler
     stream = Utf8Stdout()
     previous = handler.setStream(stream)
     yield stream
