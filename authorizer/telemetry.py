@@ -18,17 +18,34 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 METRIC_NAME = "AuthorizerDecisions"
 METRICS_FLUSH_SECONDS = "METRICS_FLUSH_SECONDS"
+DEFAULT_FLUSH_SECONDS = 60.0
+MAX_FLUSH_SECONDS = 3600
 
 
 class DecisionMetrics:
     def __init__(self, metrics: Metrics, log: Any, interval: float | None = None) -> None:
         self._metrics = metrics
         self._log = log
-        self._interval = float(os.getenv(METRICS_FLUSH_SECONDS) or 60) if interval is None else interval
+        self._interval = self._interval_from_env() if interval is None else interval
         self._lock = threading.Lock()
         self._publish_lock = threading.Lock()
         self._allows = 0
         self._first_allow_at = 0.0
+
+    def _interval_from_env(self) -> float:
+        # Read at import: a bad value must not make the module fail (every request would be a 500).
+        raw = os.getenv(METRICS_FLUSH_SECONDS, "").strip()
+        try:
+            value = float(raw) if raw else DEFAULT_FLUSH_SECONDS
+        except ValueError:
+            value = float("nan")
+        if not 0 <= value <= MAX_FLUSH_SECONDS:  # also false for nan
+            self._log.warning(
+                f"{METRICS_FLUSH_SECONDS}={raw!r} is not a number of seconds from 0 to {MAX_FLUSH_SECONDS}; "
+                f"using {DEFAULT_FLUSH_SECONDS:g}"
+            )
+            value = DEFAULT_FLUSH_SECONDS
+        return value
 
     def allow(self) -> None:
         now = time.time()

@@ -81,8 +81,11 @@ class Settings:
             allowed_client_ids=frozenset(_split(env.get(ALLOWED_CLIENT_IDS, ""), ",")),
             required_typ=env.get(REQUIRED_TYP, "").strip() or None,
             clock_skew_seconds=_number(env, CLOCK_SKEW_SECONDS, 30.0, maximum=600),
-            jwks_timeout_seconds=_number(env, JWKS_TIMEOUT_SECONDS, 3.0, minimum=0.1, maximum=10),
-            jwks_cooldown_seconds=_number(env, JWKS_COOLDOWN_SECONDS, 30.0, maximum=3600),
+            # Half the function's Timeout (template.yaml: 10 s) at most: a slow JWKS must end as a 401,
+            # not as a Lambda time-out, which API Gateway answers with a 500.
+            jwks_timeout_seconds=_number(env, JWKS_TIMEOUT_SECONDS, 3.0, minimum=0.1, maximum=5),
+            # Not 0: that would let a flood of unknown kids flood the issuer too.
+            jwks_cooldown_seconds=_number(env, JWKS_COOLDOWN_SECONDS, 30.0, minimum=0.01, maximum=3600),
             jwks_max_age_seconds=_number(env, JWKS_MAX_AGE_SECONDS, 3600.0, minimum=1, maximum=86400),
             max_token_length=int(_number(env, MAX_TOKEN_LENGTH, 10240, minimum=512, maximum=65536)),
             token_cache_size=int(_number(env, TOKEN_CACHE_SIZE, 1024, maximum=100_000)),

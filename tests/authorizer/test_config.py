@@ -55,6 +55,8 @@ def test_cognito_style_settings_need_no_audience() -> None:
         ({**MINIMAL, "JWKS_URI": "https://a/keys,https://b/keys"}, "JWKS_URI"),
         ({**MINIMAL, "JWKS_TIMEOUT_SECONDS": "60"}, "JWKS_TIMEOUT_SECONDS"),
         ({**MINIMAL, "JWKS_TIMEOUT_SECONDS": "0"}, "JWKS_TIMEOUT_SECONDS"),
+        ({**MINIMAL, "JWKS_TIMEOUT_SECONDS": "10"}, "JWKS_TIMEOUT_SECONDS"),
+        ({**MINIMAL, "JWKS_COOLDOWN_SECONDS": "0"}, "JWKS_COOLDOWN_SECONDS"),
         ({**MINIMAL, "CLOCK_SKEW_SECONDS": "a minute"}, "CLOCK_SKEW_SECONDS"),
         ({**MINIMAL, "CLOCK_SKEW_SECONDS": "-5"}, "CLOCK_SKEW_SECONDS"),
         ({**MINIMAL, "CLOCK_SKEW_SECONDS": "3600"}, "CLOCK_SKEW_SECONDS"),

@@ -90,3 +90,21 @@ def test_nothing_piles_up_when_metrics_are_disabled(
     assert "Could not publish metrics" not in caplog.text
     assert metrics.provider.metric_set == {}
     assert metrics.provider.dimension_set == {}
+
+
+@pytest.mark.parametrize("raw", ["a minute", "nan", "inf", "-1", "1e9"])
+def test_a_bad_flush_interval_falls_back_to_the_default_with_a_warning(
+    raw: str, metrics: Metrics, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("METRICS_FLUSH_SECONDS", raw)
+
+    decisions = DecisionMetrics(metrics, logging.getLogger("test"))
+
+    assert decisions._interval == 60.0
+    assert "METRICS_FLUSH_SECONDS" in caplog.text
+
+
+def test_the_flush_interval_is_read_from_the_environment(metrics: Metrics, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METRICS_FLUSH_SECONDS", "0")
+
+    assert DecisionMetrics(metrics, logging.getLogger("test"))._interval == 0
