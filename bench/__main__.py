@@ -199,7 +199,7 @@ def main() -> None:
             fx.save(work / "fixtures.json")
             server.serve_issuer(issuer, fx.jwks)
             env = authorizer_env(issuer)
-            say(f"cold start: {cold_runs} interleaved pairs of fresh processes...")
+            say(f"cold start: {cold_runs} interleaved rounds of three fresh processes...")
             cold = cold_start(work, env, fx.tokens[-3], cold_runs)
             say(f"warm: {rounds} interleaved rounds of 1,000 fresh tokens per candidate...")
             hot = warm(work, env, rounds, repeat_calls)
