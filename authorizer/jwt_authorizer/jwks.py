@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from jwt import PyJWK, PyJWTError
+from jwt import PyJWK
 
 from jwt_authorizer.reasons import DenyReason, TokenRejectedError
 
@@ -39,6 +39,9 @@ KEY_SHAPES: dict[str, tuple[str, frozenset[str] | None]] = {
     "EdDSA": ("OKP", frozenset({"Ed25519", "Ed448"})),
 }
 
+# RFC 7518 section 6: members only a private key has.
+PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
 Fetch = Callable[[str, float], Any]
 Clock = Callable[[], float]
 
@@ -48,11 +51,35 @@ class JwksFetchError(Exception):
 
 
 def fetch_json(url: str, deadline: float) -> Any:
-    """GET a JSON document; the whole exchange (connect, headers, body, redirects) ends by `deadline`.
+    """GET a JSON document; the caller gets it, or JwksFetchError, by `deadline` whatever happens.
 
-    A per-socket timeout alone would let a server that drips one byte a second hold the request
-    for ever, so a watchdog shuts the socket down when the deadline passes.
+    The fetch runs in a worker thread that the caller waits for until the deadline only: the name
+    lookup, and a connection that tries each of the host's addresses with the full timeout in turn,
+    are beyond any socket timeout. A late worker is abandoned; its own watchdog ends it soon after.
     """
+    outcome: dict[str, Any] = {}
+
+    def fetch() -> None:
+        try:
+            outcome["document"] = _fetch_json(url, deadline)
+        except JwksFetchError as error:
+            outcome["error"] = error
+        except Exception as error:  # a malformed URL or Location (ValueError, UnicodeError, ...)
+            outcome["error"] = JwksFetchError(f"{url} could not be fetched: {type(error).__name__}")
+
+    worker = threading.Thread(target=fetch, name="jwks-fetch", daemon=True)
+    worker.start()
+    worker.join(max(0.0, deadline - time.monotonic()))
+    if worker.is_alive():
+        raise JwksFetchError(f"{url} did not answer in time")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["document"]
+
+
+def _fetch_json(url: str, deadline: float) -> Any:
+    # A per-socket timeout alone would let a server that drips one byte a second hold the request
+    # for ever, so a watchdog shuts the socket down when the deadline passes.
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -127,6 +154,9 @@ def signing_keys(document: Any) -> list[dict[str, Any]]:
         ops = jwk.get("key_ops")
         if ops is not None and (not isinstance(ops, list) or "verify" not in ops):
             continue
+        if not isinstance(jwk.get("crv", ""), str) or PRIVATE_MEMBERS.intersection(jwk):
+            # A private key in a public JWKS is a leaked key: it verifies nothing here.
+            continue
         keys.append(jwk)
     if not keys:
         raise JwksFetchError("the JWKS holds no signing key")
@@ -189,7 +219,7 @@ class IssuerKeys:
         self._load_if_needed()
         candidates = self._candidates(kid)
         if candidates is None and kid is not None and self._may_refetch(self._cooldown):
-            self._refresh()
+            self._refresh(self._cooldown)
             candidates = self._candidates(kid)
         if candidates is None:
             raise TokenRejectedError(DenyReason.UNKNOWN_KID, "no key with this kid in the issuer's JWKS")
@@ -197,12 +227,13 @@ class IssuerKeys:
 
     def _load_if_needed(self) -> None:
         if self._fetched_at is None:
-            if self._may_refetch(min(self._cooldown, EMPTY_RETRY_SECONDS)):
-                self._refresh()
+            retry = min(self._cooldown, EMPTY_RETRY_SECONDS)
+            if self._may_refetch(retry):
+                self._refresh(retry)
             if self._fetched_at is None:
                 raise TokenRejectedError(DenyReason.JWKS_UNAVAILABLE, "no signing keys could be fetched yet")
         elif self._clock() - self._fetched_at >= self._max_age and self._may_refetch(self._cooldown):
-            self._refresh()
+            self._refresh(self._cooldown)
 
     def _may_refetch(self, interval: float) -> bool:
         return self._attempted_at is None or self._clock() - self._attempted_at >= interval
@@ -225,17 +256,16 @@ class IssuerKeys:
             if fits(jwk, alg):
                 try:
                     key = PyJWK(jwk, algorithm=alg).key
-                except (PyJWTError, ValueError, TypeError):
+                except Exception:  # noqa: S112 - a malformed JWK (odd fields, a point off the curve): try the next
                     continue
                 self._parsed[(kid, alg)] = key
                 return key
         raise TokenRejectedError(DenyReason.KEY_MISMATCH, f"the key with this kid cannot verify {alg}")
 
-    def _refresh(self) -> None:
-        attempted_at = self._attempted_at
+    def _refresh(self, interval: float) -> None:
         with self._lock:
-            if self._attempted_at != attempted_at:
-                return  # another thread tried while this one waited: one fetch is enough
+            if not self._may_refetch(interval):
+                return  # another thread tried while this one waited: one fetch per interval is enough
             self._attempted_at = self._clock()
             self.fetch_count += 1
             deadline = time.monotonic() + self._timeout

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -74,29 +75,37 @@ def unverified_header(token: str) -> dict[str, Any]:
     character at a time in Python, which on a typical access token cost as much as the signature check
     (profiled with bench/profile.py); jwt.decode, which runs next, checks all three segments again.
     """
-    if token.count(".") != 2:
-        raise ValueError("not three segments")
-    segment = token[: token.index(".")].encode()
-    stripped = segment.rstrip(b"=")
-    padding = len(segment) - len(stripped)
-    if padding > 2 or (padding and len(segment) % 4) or len(stripped) % 4 == 1 or not BASE64URL.fullmatch(stripped):
-        raise ValueError("the header is not base64url")
-    data = base64.urlsafe_b64decode(stripped + b"=" * (-len(stripped) % 4))
-    if base64.urlsafe_b64encode(data).rstrip(b"=") != stripped:
-        raise ValueError("the header is not canonical base64url")
-    header = json.loads(data)
+    header = _segment_json(token, 0)
     if not isinstance(header, dict):
         raise ValueError("the header is not a JSON object")
     return header
 
 
 def unverified_claims(token: str) -> dict[str, Any]:
-    """The payload without any check, for choosing the issuer and for denial logs only."""
+    """The payload without any check, for choosing the issuer and for denial logs only.
+
+    Decoded the same cheap way as the header: a junk token must not cost more than a valid one.
+    """
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
+        claims = _segment_json(token, 1)
+    except (ValueError, TypeError, RecursionError):
         return {}
     return claims if isinstance(claims, dict) else {}
+
+
+def _segment_json(token: str, index: int) -> Any:
+    segments = token.split(".")
+    if len(segments) != 3:
+        raise ValueError("not three segments")
+    segment = segments[index].encode()
+    stripped = segment.rstrip(b"=")
+    padding = len(segment) - len(stripped)
+    if padding > 2 or (padding and len(segment) % 4) or len(stripped) % 4 == 1 or not BASE64URL.fullmatch(stripped):
+        raise ValueError("not base64url")
+    data = base64.urlsafe_b64decode(stripped + b"=" * (-len(stripped) % 4))
+    if base64.urlsafe_b64encode(data).rstrip(b"=") != stripped:
+        raise ValueError("not canonical base64url")
+    return json.loads(data)
 
 
 class TokenValidator:
@@ -144,12 +153,14 @@ class TokenValidator:
             return cached
         header = self._checked_header(token)
         issuer = self._issuer_for(token)
+        before = self._keys_generation()
         key = self.keys[issuer].key_for(header.get("kid"), header["alg"])
-        # Read once the key is in hand: should the keys change from here on, the entry is dropped.
-        generation = self._keys_generation()
         claims = self._decode(token, key, header["alg"], issuer)
         verified = self._verified(claims, issuer)
-        self._cache.put(token, verified, verified.expires_at, generation)
+        # Remembered only if no key set changed meanwhile: a key removed by a concurrent refresh must
+        # not go on vouching from the cache. (At cold start this skips one entry: the fetch moved it.)
+        if self._keys_generation() == before:
+            self._cache.put(token, verified, verified.expires_at, before)
         return verified
 
     def _keys_generation(self) -> tuple[int, ...]:
@@ -211,8 +222,7 @@ class TokenValidator:
 
     def _verified(self, claims: Mapping[str, Any], issuer: str) -> VerifiedToken:
         for name in ("exp", "nbf", "iat"):
-            value = claims.get(name)
-            if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            if name in claims and not _numeric_date(claims[name]):
                 raise TokenRejectedError(DenyReason.INVALID_CLAIM, f"{name} is not a NumericDate")
         token_use = claims.get("token_use")
         if token_use is not None and token_use != "access":
@@ -240,11 +250,22 @@ class TokenValidator:
             return None
         for issuer in self.keys:
             if claimed != issuer and claimed.rstrip("/") == issuer.rstrip("/"):
-                return (
-                    f"the token's iss {claimed!r} differs from the configured issuer {issuer!r} only by a "
-                    "trailing slash: set TOKEN_ISSUER to exactly the token's iss (Auth0 ends it with '/')"
+                return _loggable(
+                    f"the token's iss {claimed[:200]!r} differs from the configured issuer {issuer!r} only by "
+                    "a trailing slash: set TOKEN_ISSUER to exactly the token's iss (Auth0 ends it with '/')"
                 )
         return None
+
+
+def _numeric_date(value: Any) -> bool:
+    # Seconds since 1970 as a JSON number: not a boolean, not a string, finite (10**400 is a valid JSON
+    # integer that no float holds).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _media_type(value: Any) -> str:
@@ -263,14 +284,14 @@ def token_summary(authorization: Any, max_length: int) -> dict[str, str]:
         return {}
     token = authorization.split()[-1] if authorization.split() else ""
     try:
-        header = jwt.get_unverified_header(token)
-    except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
+        header = unverified_header(token)
+    except (ValueError, TypeError, RecursionError):
         header = {}
     claims = unverified_claims(token)
     summary = {"kid": header.get("kid"), "iss": claims.get("iss"), "sub": claims.get("sub")}
+    return {name: _loggable(str(value)[:128]) for name, value in summary.items() if isinstance(value, str | int)}
+
+
+def _loggable(text: str) -> str:
     # A lone surrogate (JSON "\ud800") cannot be written to Lambda's UTF-8 stdout: the whole line would be lost.
-    return {
-        name: str(value)[:128].encode("utf-8", "backslashreplace").decode("utf-8")
-        for name, value in summary.items()
-        if isinstance(value, str | int)
-    }
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
