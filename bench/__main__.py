@@ -97,7 +97,12 @@ def cold_start(work: Path, env: dict[str, str], token: str, runs: int) -> dict[s
                 walls[name].append(wall)
                 if name != "floor":
                     inside[name].append(result)
+    paired = [pyc / floor for pyc, floor in zip(walls["pyc"], walls["floor"], strict=True)]
+    paired_source = [source / floor for source, floor in zip(walls["source"], walls["floor"], strict=True)]
     return {
+        "ratio_paired": median(paired),
+        "ratio_source_paired": median(paired_source),
+        "samples_ms": {name: [round(value * 1000, 1) for value in values] for name, values in walls.items()},
         "authorizer_s": median(walls["pyc"]),
         "authorizer_source_s": median(walls["source"]),
         "floor_s": median(walls["floor"]),
@@ -129,6 +134,10 @@ def jwks_traffic(work: Path, server: JwksServer, fx: Fixtures, env: dict[str, st
         result["discovery_fetches"] = server.count(DISCOVERY_PATH) - before[0]
         result["jwks_fetches"] = server.count(JWKS_PATH) - before[1]
         result["cooldown_s"] = float(cooldown)
+        if (result["allowed"], result["denied"]) != (9000, 1000):
+            raise SystemExit(
+                f"JWKS traffic with cooldown {cooldown} s: expected 9,000 Allow and 1,000 Deny, got {result}"
+            )
         # The baseline: PyJWT's PyJWKClient with the same cooldown, on the same tokens.
         before_jwks = server.count(JWKS_PATH)
         args = [PYTHON, "-m", "bench.worker", "pyjwkclient", str(out), str(tokens), server.url(JWKS_PATH), fx.issuer]
@@ -187,7 +196,7 @@ def main() -> None:
     parser.add_argument("--no-runner", action="store_true", help="skip the local runner load test")
     args = parser.parse_args()
     cold_runs, rounds, repeat_calls, mem_runs, load_seconds = (
-        (4, 2, 2000, 1, 2.0) if args.quick else (20, 5, 10_000, 3, 10.0)
+        (4, 2, 2000, 1, 2.0) if args.quick else (30, 5, 10_000, 3, 10.0)
     )
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))

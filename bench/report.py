@@ -51,7 +51,8 @@ def rows_for(
 ) -> list[Row]:
     ns = {name: figures["median_ns"] for name, figures in warm.items()}
     cpu = {name: figures["cpu_median_ns"] for name, figures in warm.items()}
-    cold_ratio = cold["authorizer_s"] / cold["floor_s"]
+    # The median of each round's own ratio: the floor and the authorizer of one round share its moment's load.
+    cold_ratio = cold["ratio_paired"]
     fresh_ratio = ns["handler"] / ns["pyjwt"]
     rows = [
         Row(
@@ -68,7 +69,7 @@ def rows_for(
             "1a. same, authorizer/ compiled from source at start (as a `sam build` package runs: it ships no .pyc)",
             f"{cold['authorizer_source_s'] * 1000:.0f} ms (in-process: import {cold['import_source_s'] * 1000:.0f} ms)",
             f"{cold['floor_s'] * 1000:.0f} ms (`import jwt` only)",
-            _ratio(cold["authorizer_source_s"], cold["floor_s"]),
+            f"{cold['ratio_source_paired']:.2f}x",
         ),
         Row(
             "2. Warm, fresh token: lambda_handler per decision (stdout to /dev/null)",
@@ -176,7 +177,8 @@ def notes(
         f"Cold start: median over {cold['runs']} fresh `.venv/bin/python` processes each, the three taking turns "
         "after one unrecorded round, of the time from spawning the process to its first decision (authorizer) or "
         "to `import jwt` done (floor), on the machine-wide monotonic clock: interpreter start-up counts, teardown "
-        "does not. The authorizer process (bench/authorizer_process.py) runs a "
+        "does not. The ratio is the median of each round's own ratio (the three of a round ran back to back). "
+        "The authorizer process (bench/authorizer_process.py) runs a "
         "copy of authorizer/ with the template's environment, finds the JWKS by OpenID discovery (2 requests to "
         "127.0.0.1, about 1 ms each here; a real issuer over TLS costs far more) and must answer Allow. "
         "PYTHONDONTWRITEBYTECODE=1 throughout: the site-packages .pyc written by pip are used by all three; "
