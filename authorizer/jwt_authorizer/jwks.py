@@ -308,9 +308,18 @@ class IssuerKeys:
             raise JwksFetchError(f"{self.discovery_url} has no usable jwks_uri")
         if self.discovery_url.startswith("https://") and not uri.startswith("https://"):
             raise JwksFetchError(f"{self.discovery_url} names a jwks_uri that is not https")
-        if document.get("issuer") != self.issuer:
-            raise JwksFetchError(
-                f"{self.discovery_url} names issuer {str(document.get('issuer'))[:200]!r}, not {self.issuer!r}"
+        named = document.get("issuer")
+        if named != self.issuer:
+            if not isinstance(named, str) or named.rstrip("/") != self.issuer.rstrip("/"):
+                raise JwksFetchError(f"{self.discovery_url} names issuer {str(named)[:200]!r}, not {self.issuer!r}")
+            # The most common Auth0 mistake. The keys are this issuer's all the same: use them, so that
+            # each denial is the token's wrong_issuer with its plain-words hint, not a JWKS outage.
+            self._log.warning(
+                "TOKEN_ISSUER differs from the issuer's own name only by a trailing slash",
+                extra={
+                    "issuer": self.issuer,
+                    "hint": f"the issuer calls itself {named[:200]!r}: set TOKEN_ISSUER to exactly that",
+                },
             )
         self._discovered_uri = uri
         return uri

@@ -293,5 +293,9 @@ def token_summary(authorization: Any, max_length: int) -> dict[str, str]:
 
 
 def _loggable(text: str) -> str:
-    # A lone surrogate (JSON "\ud800") cannot be written to Lambda's UTF-8 stdout: the whole line would be lost.
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    # Claimed values are the caller's words: escape what is not printable. A lone surrogate (JSON
+    # "\ud800") cannot be written to a UTF-8 stdout at all (the whole line would be lost), and control
+    # or line-separator characters would split or garble the line for whatever reads the log.
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)

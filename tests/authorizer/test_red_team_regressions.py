@@ -197,3 +197,32 @@ def test_an_exp_no_float_can_hold_is_an_invalid_claim(serve_keys: Callable[..., 
 
     assert authorizer.bearer(unique(keys.rsa, exp=10**400)) is UNAUTHORIZED
     assert authorizer.last_reason() == "invalid_claim"
+
+
+def test_a_configured_issuer_missing_auth0s_trailing_slash_is_explained_with_discovery_too(
+    jwks_server: Any, keys: Keys, make_authorizer: Callable[..., Authorizer]
+) -> None:
+    # Given the issuer's discovery document names itself with the trailing slash (as Auth0 does),
+    # and TOKEN_ISSUER without it and no JWKS_URI (the default: discovery)
+    issuer = jwks_server.base_url + "/"
+    jwks_server.serve_issuer(issuer, jwks(keys.rsa))
+    authorizer = make_authorizer(token_issuer=issuer.rstrip("/"), audience="https://api.example.com")
+
+    # When one of its tokens arrives
+    answer = authorizer.bearer(unique(keys.rsa, iss=issuer))
+
+    # Then it is refused as the wrong issuer, in plain words, not as a JWKS outage
+    assert answer is UNAUTHORIZED
+    assert authorizer.last_reason() == "wrong_issuer"
+    assert "trailing slash" in authorizer.denials()[-1]["hint"]
+    assert authorizer.messages("only by a trailing slash")
+
+
+def test_a_discovery_document_naming_another_issuer_is_still_refused(
+    jwks_server: Any, keys: Keys, make_authorizer: Callable[..., Authorizer]
+) -> None:
+    jwks_server.serve_issuer("https://someone-else.example/", jwks(keys.rsa))
+    authorizer = make_authorizer(token_issuer=jwks_server.base_url + "/", audience="https://api.example.com")
+
+    assert authorizer.bearer(unique(keys.rsa, iss=jwks_server.base_url + "/")) is UNAUTHORIZED
+    assert authorizer.last_reason() == "jwks_unavailable"
