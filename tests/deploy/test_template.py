@@ -49,6 +49,9 @@ def test_the_authorizer_is_a_token_authorizer_on_the_authorization_header(openap
     [
         ("Bearer aaa.bbb.ccc", True),
         ("bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln-_", True),
+        ("BEARER aaa.bbb.ccc", True),
+        ("BeArEr aaa.bbb.ccc", True),
+        ("Bearerx aaa.bbb.ccc", False),
         ("Bearer aaa.bbb", False),
         ("Basic dXNlcjpwYXNz", False),
         ("Bearer aaa.bbb.ccc extra", False),
