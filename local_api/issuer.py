@@ -53,11 +53,13 @@ class IssuerSettings:
     token_ttl: int = DEFAULT_TTL
 
 
-def _json(status: int, body: Any, extra: Sequence[tuple[str, str]] = ()) -> HttpResponse:
+def _json(status: int, body: Any, extra: Sequence[tuple[str, str]] = (), origin: str | None = None) -> HttpResponse:
     headers = [("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("Pragma", "no-cache")]
-    # Readable by a browser page on another origin (the API explorer): it posts form-encoded, a CORS
-    # "simple request" that needs no preflight, only this header on the answer.
-    headers.append(("Access-Control-Allow-Origin", "*"))
+    if origin:
+        # Readable by the API explorer's page, on its own origin: it posts form-encoded, a CORS "simple
+        # request" that needs no preflight, only this header on the answer. Not "*": the client secret
+        # is public, so any web page open in the developer's browser could otherwise mint tokens here.
+        headers += [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
     return HttpResponse(status, headers + list(extra), json.dumps(body).encode())
 
 
@@ -92,18 +94,22 @@ class DevIssuer:
             "id_token_signing_alg_values_supported": ["RS256"],
         }
 
-    def handle(self, request: HttpRequest) -> HttpResponse:
+    def handle(self, request: HttpRequest, browser_origins: frozenset[str] = frozenset()) -> HttpResponse:
+        """Answer a request for one of the issuer's paths; only `browser_origins` may read it cross-origin."""
+        origin = request.header("Origin")
+        origin = origin if origin in browser_origins else None
         if request.path in (DISCOVERY_PATH, JWKS_PATH):
             if request.method not in ("GET", "HEAD"):
                 return HttpResponse(405, [("Allow", "GET, HEAD")], b"")
-            return _json(200, self.discovery() if request.path == DISCOVERY_PATH else self.jwks)
+            return _json(200, self.discovery() if request.path == DISCOVERY_PATH else self.jwks, origin=origin)
         if request.method != "POST":
             return HttpResponse(405, [("Allow", "POST")], b"")
         try:
-            return _json(200, self.token_response(request))
+            return _json(200, self.token_response(request), origin=origin)
         except TokenRequestError as error:
             extra = [("WWW-Authenticate", 'Basic realm="local-api"')] if error.status == 401 else []
-            return _json(error.status, {"error": error.error, "error_description": error.description}, extra)
+            body = {"error": error.error, "error_description": error.description}
+            return _json(error.status, body, extra, origin=origin)
 
     # The token endpoint -------------------------------------------------------------------------
 

@@ -79,6 +79,8 @@ class LocalApi:
         self.region = region_from_env(options.environ)
         self._lock = threading.Lock()
         self.issuer: DevIssuer | None = None
+        # Origins whose pages may read the dev issuer's answers: the API explorer's, once it runs.
+        self.browser_origins: frozenset[str] = frozenset()
         self.model, self.gateway = self._build()
         self._template_stamp = self._stamp()
 
@@ -134,7 +136,7 @@ class LocalApi:
         self._reload_template_if_changed()
         gateway, issuer = self.gateway, self.issuer
         if issuer is not None and issuer.handles(request.path) and not gateway.has_resource(request.path):
-            response = issuer.handle(request)
+            response = issuer.handle(request, self.browser_origins)
             response.auth = "-"
             return response
         return gateway.handle(request)
@@ -283,6 +285,8 @@ def serve(options: RunnerOptions) -> int:
         return 2
     print(banner(server.app), flush=True)
     explorer = start_explorer(options.environ, api_url=f"http://{HOST}:{port}")
+    if explorer is not None:
+        server.app.browser_origins = frozenset(f"http://{host}:{explorer.port}" for host in (HOST, "localhost"))
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

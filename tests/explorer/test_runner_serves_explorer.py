@@ -65,8 +65,23 @@ def test_the_dev_issuer_answers_a_cross_origin_form_post_readably(api: LocalApi)
         timeout=5,
     )
 
-    assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == "*"
-    assert refused.status_code == 401 and refused.headers["Access-Control-Allow-Origin"] == "*"
+    assert answer.status_code == 200 and answer.headers["Access-Control-Allow-Origin"] == page_origin
+    assert refused.status_code == 401 and refused.headers["Access-Control-Allow-Origin"] == page_origin
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://127.0.0.1:1", "null"])
+def test_other_web_pages_cannot_read_tokens_from_the_dev_issuer(api: LocalApi, origin: str) -> None:
+    # The development client secret is public: were the answer readable from any origin, any page open
+    # in the developer's browser could mint a token and read the protected routes.
+    answer = requests.post(
+        api.url("/oauth/token"),
+        data={"grant_type": "client_credentials", "client_id": "local-client", "client_secret": "local-secret"},
+        headers={"Origin": origin},
+        timeout=5,
+    )
+
+    assert answer.status_code == 200  # a server cannot refuse; the browser withholds the answer
+    assert "Access-Control-Allow-Origin" not in answer.headers
 
 
 def test_a_busy_explorer_port_leaves_the_api_running(tmp_path: Path) -> None:

@@ -63,7 +63,6 @@ def start_local_api(
     environment.update({"AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "PYTHONUNBUFFERED": "1"})
     # The API explorer `make run` also serves: on any free port, so parallel servers never collide on 3000.
     environment["EXPLORER_PORT"] = "0"
-    environment["EXPLORER_PORT"] = "0"  # the explorer page on a free port, never a developer's 3000
     environment.update(env or {})
     workdir.mkdir(parents=True, exist_ok=True)
     stdout_path, stderr_path = workdir / "local_api.out", workdir / "local_api.err"
