@@ -150,6 +150,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle's algorithm on, each keep-alive answer
+    # waited for the client's delayed ACK (~40 ms). make bench: 171 -> 523 requests/s with it off.
+    disable_nagle_algorithm = True
     server: _Server
 
     def send_response(self, code: int, message: str | None = None) -> None:

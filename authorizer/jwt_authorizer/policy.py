@@ -19,11 +19,16 @@ def allow_every_route(method_arn: str, principal_id: str, context: dict[str, str
     naming only `method_arn` would answer 403 on the next route a cached token calls.
     The returned dict shares its policy document with other answers: treat it as read-only.
     """
+    return {"principalId": principal_id, "policyDocument": _policy_document(method_arn), "context": context}
+
+
+@functools.lru_cache(maxsize=256)
+def _policy_document(method_arn: str) -> dict[str, Any]:
+    # A warm container sees a handful of method ARNs: parse each once (an error is not cached).
     match = METHOD_ARN.fullmatch(method_arn)
     if match is None:
         raise ValueError("methodArn is not an API Gateway method ARN")
-    stage = match.group("partition", "region", "account", "api_id", "stage")
-    return {"principalId": principal_id, "policyDocument": _stage_policy(*stage), "context": context}
+    return _stage_policy(*match.group("partition", "region", "account", "api_id", "stage"))
 
 
 @functools.lru_cache(maxsize=64)

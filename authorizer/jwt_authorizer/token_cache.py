@@ -17,6 +17,11 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+def token_digest(token: str) -> bytes:
+    """The cache key of a token: computed once per decision, and the token itself is never kept."""
+    return hashlib.sha256(token.encode()).digest()
+
+
 class VerifiedTokenCache(Generic[T]):
     def __init__(self, max_entries: int = 1024, max_age: float = 300.0, clock: Callable[[], float] = time.time) -> None:
         self._max_entries = max_entries
@@ -26,10 +31,10 @@ class VerifiedTokenCache(Generic[T]):
         self._generation: object = None
         self._lock = threading.Lock()
 
-    def get(self, token: str, generation: object) -> T | None:
+    def get(self, digest: bytes, generation: object) -> T | None:
+        """The value kept for `token_digest(token)`, if still valid under this key `generation`."""
         if self._max_entries <= 0:
             return None
-        digest = hashlib.sha256(token.encode()).digest()
         with self._lock:
             if generation != self._generation:
                 self._entries.clear()
@@ -43,12 +48,11 @@ class VerifiedTokenCache(Generic[T]):
                 return None
             return entry[0]
 
-    def put(self, token: str, value: T, expires_at: float, generation: object) -> None:
+    def put(self, digest: bytes, value: T, expires_at: float, generation: object) -> None:
         """Keep `value` until `expires_at` (the token's exp) or `max_age` from now, whichever is first."""
         if self._max_entries <= 0:
             return
         valid_until = min(expires_at, self._clock() + self._max_age)
-        digest = hashlib.sha256(token.encode()).digest()
         with self._lock:
             if generation != self._generation:
                 self._entries.clear()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import math
 import re
@@ -16,7 +17,7 @@ from jwt_authorizer.config import Settings
 from jwt_authorizer.jwks import Clock, Fetch, IssuerKeys, fetch_json
 from jwt_authorizer.reasons import DenyReason, TokenRejectedError
 from jwt_authorizer.scopes import granted_scopes
-from jwt_authorizer.token_cache import VerifiedTokenCache
+from jwt_authorizer.token_cache import VerifiedTokenCache, token_digest
 
 # Three base64url segments and nothing else: no JWE (five), no unsigned token (empty third segment).
 COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
@@ -49,7 +50,12 @@ class VerifiedToken:
     expires_at: float
 
     def context(self) -> dict[str, str]:
-        """The authorizer context: API Gateway accepts only strings, numbers and booleans."""
+        """The authorizer context: API Gateway accepts only strings, numbers and booleans. Read-only:
+        a cached token answers with the same dict every time."""
+        return self._context
+
+    @functools.cached_property
+    def _context(self) -> dict[str, str]:
         return {"scope": " ".join(self.scopes), "sub": self.subject or "", "client_id": self.client_id or ""}
 
 
@@ -143,14 +149,27 @@ class TokenValidator:
         }
 
     def verify_authorization(self, authorization: Any) -> VerifiedToken:
-        return self.verify(bearer_token(authorization, self.settings.max_token_length))
+        """Verify an `Authorization` value; a value verified before is answered before any parsing."""
+        limit = self.settings.max_token_length
+        if isinstance(authorization, str) and len(authorization) <= limit:
+            digest = token_digest(authorization)
+            cached = self._cache.get(digest, self._keys_generation())
+            if cached is not None:
+                return cached
+            return self._verify(bearer_token(authorization, limit), digest)
+        return self.verify(bearer_token(authorization, limit))  # refused there, before any cost
 
     def verify(self, token: str) -> VerifiedToken:
+        """Verify a bare token (no "Bearer " scheme)."""
         if len(token) > self.settings.max_token_length:
             raise TokenRejectedError(DenyReason.TOKEN_TOO_LARGE, f"limit {self.settings.max_token_length}")
-        cached = self._cache.get(token, self._keys_generation())
+        digest = token_digest(token)
+        cached = self._cache.get(digest, self._keys_generation())
         if cached is not None:
             return cached
+        return self._verify(token, digest)
+
+    def _verify(self, token: str, digest: bytes) -> VerifiedToken:
         header = self._checked_header(token)
         issuer = self._issuer_for(token)
         before = self._keys_generation()
@@ -160,7 +179,7 @@ class TokenValidator:
         # Remembered only if no key set changed meanwhile: a key removed by a concurrent refresh must
         # not go on vouching from the cache. (At cold start this skips one entry: the fetch moved it.)
         if self._keys_generation() == before:
-            self._cache.put(token, verified, verified.expires_at, before)
+            self._cache.put(digest, verified, verified.expires_at, before)
         return verified
 
     def _keys_generation(self) -> tuple[int, ...]:
