@@ -34,6 +34,7 @@ def get_validator() -> TokenValidator:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     event = event if isinstance(event, dict) else {}
     authorization = event.get("authorizationToken")
+    cold_start = _validator is None
     try:
         verified = get_validator().verify_authorization(authorization)
         policy = allow_every_route(str(event.get("methodArn", "")), verified.principal_id, verified.context())
@@ -49,13 +50,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         decisions.allow()
         return policy
 
-    _log_denial(denial, authorization, context)
+    _log_denial(denial, authorization, context, cold_start)
     decisions.deny(denial.reason)
     # Exactly this message: API Gateway answers 401 for it, and 500 for any other.
     raise Exception("Unauthorized")
 
 
-def _log_denial(denial: TokenRejectedError, authorization: Any, context: LambdaContext) -> None:
+def _log_denial(denial: TokenRejectedError, authorization: Any, context: LambdaContext, cold_start: bool) -> None:
     max_length = _validator.settings.max_token_length if _validator else Settings.max_token_length
     request_id = getattr(context, "aws_request_id", "")
     logger.info(
@@ -65,8 +66,13 @@ def _log_denial(denial: TokenRejectedError, authorization: Any, context: LambdaC
             "detail": denial.detail[:300],
             **({"hint": denial.hint} if denial.hint else {}),
             **token_summary(authorization, max_length),
+            # What inject_lambda_context would add, set on this line only: in the local runner, where
+            # all functions share one process, the handlers' Powertools keys would otherwise show here.
             "correlation_id": request_id,
             "function_request_id": request_id,
             "function_name": getattr(context, "function_name", ""),
+            "function_arn": getattr(context, "invoked_function_arn", ""),
+            "function_memory_size": getattr(context, "memory_limit_in_mb", 0),
+            "cold_start": cold_start,
         },
     )
