@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 # Environment variable names (template.yaml sets them on AuthorizerFunction).
 TOKEN_ISSUER = "TOKEN_ISSUER"
@@ -23,6 +24,9 @@ TOKEN_CACHE_SECONDS = "TOKEN_CACHE_SECONDS"
 SUPPORTED_ALGORITHMS = frozenset(
     {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 )
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class ConfigurationError(ValueError):
@@ -50,8 +54,9 @@ class Settings:
         if not self.issuers:
             raise ConfigurationError(f"{TOKEN_ISSUER} is empty: set it to the issuer of your tokens")
         for issuer in self.issuers:
-            if not issuer.startswith(("https://", "http://")):
-                raise ConfigurationError(f"{TOKEN_ISSUER}: {issuer!r} is not an http(s) URL")
+            _check_url(TOKEN_ISSUER, issuer)
+        for uri in (self.jwks_uris or {}).values():
+            _check_url(JWKS_URI, uri)
         if not self.audience and not self.allowed_client_ids:
             raise ConfigurationError(f"set {AUDIENCE} (or {ALLOWED_CLIENT_IDS} for tokens without aud, e.g. Cognito)")
         unknown = self.algorithms - SUPPORTED_ALGORITHMS
@@ -91,6 +96,17 @@ class Settings:
             token_cache_size=int(_number(env, TOKEN_CACHE_SIZE, 1024, maximum=100_000)),
             token_cache_seconds=_number(env, TOKEN_CACHE_SECONDS, 300.0, maximum=3600),
         )
+
+
+def _check_url(name: str, url: str) -> None:
+    # Keys fetched over plain http can be swapped by anyone on the path, and with them any token
+    # forged: http is for an issuer on this machine only (the local runner's, a local Keycloak).
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return
+    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
+        return
+    raise ConfigurationError(f"{name}: {url!r} must be an https URL (plain http only for localhost)")
 
 
 def _split(value: str, sep: str) -> tuple[str, ...]:

@@ -49,6 +49,10 @@ def test_cognito_style_settings_need_no_audience() -> None:
     [
         ({"AUDIENCE": "x"}, "TOKEN_ISSUER"),
         ({"TOKEN_ISSUER": "tenant.example.auth0.com", "AUDIENCE": "x"}, "TOKEN_ISSUER"),
+        ({"TOKEN_ISSUER": "http://tenant.example.auth0.com/", "AUDIENCE": "x"}, "TOKEN_ISSUER"),
+        ({"TOKEN_ISSUER": "http://10.0.0.5:8080/realms/app", "AUDIENCE": "x"}, "TOKEN_ISSUER"),
+        ({**MINIMAL, "JWKS_URI": "http://tenant.example.auth0.com/.well-known/jwks.json"}, "JWKS_URI"),
+        ({**MINIMAL, "JWKS_URI": "ftp://tenant.example.auth0.com/jwks"}, "JWKS_URI"),
         ({"TOKEN_ISSUER": ISSUER}, "AUDIENCE"),
         ({**MINIMAL, "ALGORITHMS": "HS256"}, "ALGORITHMS"),
         ({**MINIMAL, "ALGORITHMS": "none"}, "ALGORITHMS"),
@@ -67,3 +71,8 @@ def test_cognito_style_settings_need_no_audience() -> None:
 def test_wrong_setting_is_a_clear_configuration_error(environ: dict[str, str], names: str) -> None:
     with pytest.raises(ConfigurationError, match=names):
         Settings.from_env(environ)
+
+
+@pytest.mark.parametrize("issuer", ["http://localhost:3010/", "http://127.0.0.1:8080/realms/app", "http://[::1]:9000"])
+def test_plain_http_issuers_are_for_this_machine_only(issuer: str) -> None:
+    assert Settings.from_env({"TOKEN_ISSUER": issuer, "AUDIENCE": "x"}).issuers == (issuer,)
