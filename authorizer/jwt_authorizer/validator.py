@@ -6,7 +6,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,23 +151,22 @@ class TokenValidator:
     def verify_authorization(self, authorization: Any) -> VerifiedToken:
         """Verify an `Authorization` value; a value verified before is answered before any parsing."""
         limit = self.settings.max_token_length
-        if isinstance(authorization, str) and len(authorization) <= limit:
-            digest = token_digest(authorization)
-            cached = self._cache.get(digest, self._keys_generation())
-            if cached is not None:
-                return cached
-            return self._verify(bearer_token(authorization, limit), digest)
-        return self.verify(bearer_token(authorization, limit))  # refused there, before any cost
+        if not isinstance(authorization, str) or len(authorization) > limit:
+            return self.verify(bearer_token(authorization, limit))  # refused there, before any cost
+        return self._cached_or_verified(authorization, lambda: bearer_token(authorization, limit))
 
     def verify(self, token: str) -> VerifiedToken:
         """Verify a bare token (no "Bearer " scheme)."""
         if len(token) > self.settings.max_token_length:
             raise TokenRejectedError(DenyReason.TOKEN_TOO_LARGE, f"limit {self.settings.max_token_length}")
-        digest = token_digest(token)
+        return self._cached_or_verified(token, lambda: token)
+
+    def _cached_or_verified(self, text: str, token_of: Callable[[], str]) -> VerifiedToken:
+        digest = token_digest(text)
         cached = self._cache.get(digest, self._keys_generation())
         if cached is not None:
             return cached
-        return self._verify(token, digest)
+        return self._verify(token_of(), digest)
 
     def _verify(self, token: str, digest: bytes) -> VerifiedToken:
         header = self._checked_header(token)
@@ -200,7 +199,7 @@ class TokenValidator:
         if not isinstance(alg, str) or alg not in self.settings.algorithms:
             raise TokenRejectedError(DenyReason.ALG_NOT_ALLOWED, f"alg {str(alg)[:20]!r} is not allowed")
         kid = header.get("kid")
-        if kid is not None and (not isinstance(kid, str) or not kid or len(kid) > MAX_KID_LENGTH):
+        if kid is not None and (not kid or len(kid) > MAX_KID_LENGTH):
             raise TokenRejectedError(DenyReason.MALFORMED, "kid is not a short string")
         required = self.settings.required_typ
         if required and _media_type(header.get("typ")) != _media_type(required):
