@@ -300,7 +300,8 @@ def token_summary(authorization: Any, max_length: int) -> dict[str, str]:
     """What a denial log may say about a token: its claimed kid, iss and sub, truncated, never the token."""
     if not isinstance(authorization, str) or len(authorization) > max_length:
         return {}
-    token = authorization.split()[-1] if authorization.split() else ""
+    parts = authorization.split()
+    token = parts[-1] if parts else ""
     try:
         header = unverified_header(token)
     except (ValueError, TypeError, RecursionError):

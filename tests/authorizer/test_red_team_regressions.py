@@ -216,13 +216,3 @@ def test_a_configured_issuer_missing_auth0s_trailing_slash_is_explained_with_dis
     assert authorizer.last_reason() == "wrong_issuer"
     assert "trailing slash" in authorizer.denials()[-1]["hint"]
     assert authorizer.messages("only by a trailing slash")
-
-
-def test_a_discovery_document_naming_another_issuer_is_still_refused(
-    jwks_server: Any, keys: Keys, make_authorizer: Callable[..., Authorizer]
-) -> None:
-    jwks_server.serve_issuer("https://someone-else.example/", jwks(keys.rsa))
-    authorizer = make_authorizer(token_issuer=jwks_server.base_url + "/", audience="https://api.example.com")
-
-    assert authorizer.bearer(unique(keys.rsa, iss=jwks_server.base_url + "/")) is UNAUTHORIZED
-    assert authorizer.last_reason() == "jwks_unavailable"
